@@ -1,0 +1,113 @@
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from enterprise import services
+from enterprise.models import AuditEvent, Enterprise, Group, Member, ProvisioningEvent, ScimToken
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the identity provider or by services: support staff look, they do not edit."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ScimTokenInline(admin.TabularInline):
+    model = ScimToken
+    fields = ["hint", "created_at", "created_by", "last_used_at", "expires_at", "revoked_at", "revoked_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "scim_enabled", "member_count", "created_at"]
+    list_filter = ["scim_enabled"]
+    search_fields = ["name", "slug", "public_id"]
+    readonly_fields = ["public_id", "scim_endpoint", "created_at", "updated_at"]
+    filter_horizontal = ["admins"]
+    inlines = [ScimTokenInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(ordering="member_count", description="members")
+    def member_count(self, obj: Enterprise) -> int:
+        return obj.member_count
+
+
+@admin.register(ScimToken)
+class ScimTokenAdmin(ReadOnlyAdmin):
+    list_display = ["hint", "enterprise", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["hint", "enterprise__name", "enterprise__slug"]
+    list_select_related = ["enterprise"]
+    # The digest is never shown: it is a secret's fingerprint and of no use to support staff.
+    fields = ["enterprise", "hint", "created_at", "created_by", "last_used_at", "expires_at", "revoked_at", "revoked_by"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke selected tokens now")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.scim_token_revoke(token=token, actor=request.user)
+        self.message_user(request, "The selected tokens are revoked.", messages.SUCCESS)
+
+
+class GroupMembershipInline(admin.TabularInline):
+    model = Group.members.through
+    fields = ["group", "member", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    # A 50,000-member group would render every row; the members list view is the place to browse them.
+    max_num = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("group", "member")[:0]
+
+
+@admin.register(Member)
+class MemberAdmin(ReadOnlyAdmin):
+    list_display = ["user_name", "display_name", "email", "enterprise", "active", "updated_at"]
+    list_filter = ["active", "enterprise"]
+    search_fields = ["user_name", "display_name", "email", "external_id", "=scim_id"]
+    list_select_related = ["enterprise"]
+    readonly_fields = [f.name for f in Member._meta.fields]
+    show_full_result_count = False
+
+
+@admin.register(Group)
+class GroupAdmin(ReadOnlyAdmin):
+    list_display = ["display_name", "enterprise", "external_id", "updated_at"]
+    list_filter = ["enterprise"]
+    search_fields = ["display_name", "external_id", "=scim_id"]
+    list_select_related = ["enterprise"]
+    readonly_fields = [f.name for f in Group._meta.fields]
+
+
+@admin.register(ProvisioningEvent)
+class ProvisioningEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "enterprise", "method", "path", "status", "scim_type", "duration_ms"]
+    list_filter = ["status", "method", "resource_type", "enterprise"]
+    search_fields = ["path", "resource_id", "detail", "enterprise__slug"]
+    list_select_related = ["enterprise"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "enterprise", "action", "actor", "detail"]
+    list_filter = ["action", "enterprise"]
+    search_fields = ["enterprise__slug", "actor__email", "detail"]
+    list_select_related = ["enterprise", "actor"]

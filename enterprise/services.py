@@ -1,0 +1,125 @@
+"""
+Everything that changes an enterprise's provisioning state. Views, the admin, the API, the management
+commands and the SCIM adapters call these; they hold no rules of their own.
+"""
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from enterprise.models import AuditEvent, Enterprise, Member, ScimToken
+
+User = get_user_model()
+
+
+@transaction.atomic
+def enterprise_create(*, slug: str, name: str, admin: AbstractBaseUser | None = None) -> Enterprise:
+    enterprise = Enterprise.objects.create(slug=slug, name=name)
+    if admin is not None:
+        enterprise.admins.add(admin)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_admin_ensure(*, enterprise: Enterprise, email: str, password: str | None) -> AbstractBaseUser:
+    """Make the account with this email an admin of the enterprise, creating it (or resetting its password)."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(username=email, email=email)
+    if password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    enterprise.admins.add(user)
+    return user
+
+
+@transaction.atomic
+def scim_token_rotate(*, enterprise: Enterprise, actor: AbstractBaseUser | None = None) -> tuple[ScimToken, str]:
+    """
+    Issue a new SCIM token and return it with its plaintext, which the caller shows once and forgets.
+
+    Live tokens without an end date keep working for ScimToken.OVERLAP, or until the new token is first
+    used (see scim_token_authenticate), so rotating never breaks a running provisioning job.
+    """
+    now = timezone.now()
+    Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+    enterprise.scim_tokens.live(now).filter(expires_at__isnull=True).update(expires_at=now + ScimToken.OVERLAP)
+    raw = ScimToken.PREFIX + secrets.token_urlsafe(32)
+    token = ScimToken.objects.create(
+        enterprise=enterprise,
+        digest=ScimToken.digest_of(raw),
+        hint=ScimToken.hint_of(raw),
+        created_at=now,
+        created_by=actor,
+    )
+    AuditEvent.objects.create(
+        enterprise=enterprise, actor=actor, action=AuditEvent.Action.TOKEN_CREATED, detail=token.hint
+    )
+    return token, raw
+
+
+@transaction.atomic
+def scim_token_revoke(*, token: ScimToken, actor: AbstractBaseUser | None = None) -> None:
+    """End a token now (e.g. a leaked one). Revoking a revoked token changes nothing."""
+    updated = ScimToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
+    )
+    if updated:
+        token.refresh_from_db()
+        AuditEvent.objects.create(
+            enterprise=token.enterprise, actor=actor, action=AuditEvent.Action.TOKEN_REVOKED, detail=token.hint
+        )
+
+
+# Last-used marks are written at most this often per token, so a busy provisioning cycle does not turn
+# every read into a write.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def scim_token_authenticate(*, enterprise: Enterprise, raw: str, now: datetime | None = None) -> ScimToken | None:
+    """
+    Return the enterprise's live token whose digest matches `raw`, or None.
+
+    The lookup is by SHA-256 digest through a unique index (the digest of a 256-bit random token reveals
+    nothing, and equality on it is not a timing oracle for the token). The first use of a token retires
+    the tokens it replaced; later uses refresh its last-used mark at most once a minute.
+    """
+    if not raw.startswith(ScimToken.PREFIX):
+        return None
+    now = now or timezone.now()
+    token = ScimToken.objects.live(now).filter(enterprise=enterprise, digest=ScimToken.digest_of(raw)).first()
+    if token is None:
+        return None
+    if token.last_used_at is None:
+        with transaction.atomic():
+            enterprise.scim_tokens.live(now).filter(created_at__lt=token.created_at).update(expires_at=now)
+            ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    elif now - token.last_used_at > LAST_USED_RESOLUTION:
+        ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+@transaction.atomic
+def enterprise_scim_toggle(*, enterprise: Enterprise, enabled: bool, actor: AbstractBaseUser | None = None) -> None:
+    if enterprise.scim_enabled == enabled:
+        return
+    enterprise.scim_enabled = enabled
+    enterprise.save(update_fields=["scim_enabled", "updated_at"])
+    action = AuditEvent.Action.SCIM_ENABLED if enabled else AuditEvent.Action.SCIM_DISABLED
+    AuditEvent.objects.create(enterprise=enterprise, actor=actor, action=action)
+
+
+@transaction.atomic
+def member_save(*, member: Member) -> None:
+    """Store a provisioned member (the SCIM adapters call this for every create and change)."""
+    member.save()
+
+
+@transaction.atomic
+def member_delete(*, member: Member) -> None:
+    """Delete a provisioned member; their group memberships go with them."""
+    member.delete()

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=False)
+def secret_key_check(app_configs, **kwargs) -> list[Error]:
+    """Production (DEBUG off) refuses to start without a real DJANGO_SECRET_KEY."""
+    if settings.DEBUG or len(settings.SECRET_KEY) >= 32:
+        return []
+    return [
+        Error(
+            "DJANGO_SECRET_KEY is missing or shorter than 32 characters.",
+            hint="Set DJANGO_SECRET_KEY to a long random value, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'.",
+            id="plandisc.E001",
+        )
+    ]

@@ -1,0 +1,175 @@
+"""
+Plandisc Enterprise settings: one file, driven by environment variables.
+
+Defaults let a fresh checkout run on SQLite with nothing installed. Production sets DATABASE_URL (PostgreSQL),
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, PLANDISC_BASE_URL and REDIS_URL; see .env.example.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envbool(name: str, default: str) -> bool:
+    value = os.getenv(name, default)
+    if value not in ("", "True", "False"):
+        raise ImproperlyConfigured(f"Unexpected value {name}={value}, use 'True' or 'False'")
+    return value == "True"
+
+
+def envint(name: str, default: str) -> int:
+    value = os.getenv(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"Unexpected value {name}={value}, use a whole number") from None
+
+
+DEBUG = envbool("DJANGO_DEBUG", "False")
+# An empty key is caught by the plandisc.E001 system check when DEBUG is off; in DEBUG a fixed
+# development key keeps `make run` working without configuration.
+SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", "") or ("insecure-development-key" if DEBUG else "")
+ALLOWED_HOSTS = [h for h in os.getenv("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+PLANDISC_BASE_URL = os.getenv("PLANDISC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_scim",
+    "plandisc",
+    "enterprise",
+    "scim",
+]
+
+MIDDLEWARE = [
+    # SCIM requests are answered by scim.tenancy before sessions, CSRF or messages are touched.
+    "scim.tenancy.ScimTenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "plandisc.urls"
+WSGI_APPLICATION = "plandisc.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite file when DATABASE_URL is unset. WAL and a busy timeout let concurrent requests (and
+# the test suite's threads) wait for the write lock instead of failing with "database is locked";
+# IMMEDIATE transactions take the write lock up front so two writers never deadlock on an upgrade.
+SQLITE_PATH = BASE_DIR / "var" / "plandisc.sqlite3"
+DATABASES = {
+    "default": dj_database_url.config(default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60, conn_health_checks=True)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    SQLITE_PATH.parent.mkdir(exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: shared state between workers and hosts (SCIM rate limits) lives here. Production sets REDIS_URL;
+# without it a per-process cache serves the single-process embedded run.
+if os.getenv("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "enterprise:home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PLANDISC_BASE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+
+# SCIM service provider (django-scim2 plumbing with our adapters, filters and tenancy; see scim/).
+SCIM_RATE_LIMIT_PER_MINUTE = envint("SCIM_RATE_LIMIT_PER_MINUTE", "6000")
+SCIM_MAX_BODY_BYTES = envint("SCIM_MAX_BODY_BYTES", str(1024 * 1024))
+SCIM_MAX_PAGE_SIZE = envint("SCIM_MAX_PAGE_SIZE", "500")
+SCIM_DEFAULT_PAGE_SIZE = envint("SCIM_DEFAULT_PAGE_SIZE", "100")
+SCIM_ACTIVITY_RETENTION_DAYS = envint("SCIM_ACTIVITY_RETENTION_DAYS", "90")
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": PLANDISC_BASE_URL.split("://", 1)[-1],
+    "SCHEME": PLANDISC_BASE_URL.split("://", 1)[0],
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "The enterprise's SCIM token from the Enterprise page, sent as 'Authorization: Bearer'.",
+            "primary": True,
+        }
+    ],
+    "USER_MODEL_GETTER": "scim.adapters.get_member_model",
+    "GROUP_MODEL": "enterprise.models.Group",
+    "USER_ADAPTER": "scim.adapters.MemberAdapter",
+    "GROUP_ADAPTER": "scim.adapters.GroupAdapter",
+    "USER_FILTER_PARSER": "scim.filters.MemberFilter",
+    "GROUP_FILTER_PARSER": "scim.filters.GroupFilter",
+    "AUTH_CHECK_MIDDLEWARE": "scim.auth.ScimAuthCheck",
+    "BASE_LOCATION_GETTER": "scim.tenancy.base_location",
+    "SERVICE_PROVIDER_CONFIG_MODEL": "scim.views.ServiceProviderConfig",
+    "SCHEMAS_GETTER": "scim.schemas.all_schemas",
+    "EXPOSE_SCIM_EXCEPTIONS": False,
+    "WWW_AUTHENTICATE_HEADER": 'Bearer realm="plandisc-scim"',
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    # django-scim2 logs whole request bodies at DEBUG; keep it quiet whatever the root level is.
+    "loggers": {"django_scim": {"level": "WARNING"}},
+}

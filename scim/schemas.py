@@ -1,0 +1,135 @@
+"""
+The SCIM schemas this service provider stores and advertises.
+
+They are django-scim2's copies of the RFC 7643 schemas, trimmed to what Plandisc stores: no `password`
+(people sign in with single sign-on), plus the `display` sub-attribute of group members. The same
+definitions drive `/Schemas`, attribute-name resolution (case-insensitive) and value checks.
+"""
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import django_scim
+
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+
+_SOURCE = Path(django_scim.__file__).parent / "schemas"
+
+
+def _load(relative: str) -> dict:
+    return json.loads((_SOURCE / relative).read_text())
+
+
+def _definitions() -> dict[str, dict]:
+    user = _load("core/User.json")
+    user["attributes"] = [a for a in user["attributes"] if a["name"] != "password"]
+    group = _load("core/Group.json")
+    members = next(a for a in group["attributes"] if a["name"] == "members")
+    members["subAttributes"].append(
+        {
+            "name": "display",
+            "type": "string",
+            "multiValued": False,
+            "description": "A human-readable name for the member.",
+            "required": False,
+            "caseExact": False,
+            "mutability": "readOnly",
+            "returned": "default",
+            "uniqueness": "none",
+        }
+    )
+    enterprise_user = _load("extension/Enterprise-User.json")
+    return {USER: user, ENTERPRISE_USER: enterprise_user, GROUP: group}
+
+
+DEFINITIONS = _definitions()
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of a schema, addressed by its canonical name within its schema URN."""
+
+    uri: str
+    name: str
+    type: str
+    multi_valued: bool
+    mutability: str
+    required: bool
+    case_exact: bool
+    sub_attributes: dict  # lower-cased name -> Attribute
+
+    @property
+    def read_only(self) -> bool:
+        return self.mutability == "readOnly"
+
+
+def _attribute(uri: str, spec: dict) -> Attribute:
+    return Attribute(
+        uri=uri,
+        name=spec["name"],
+        type=spec["type"],
+        multi_valued=spec.get("multiValued", False),
+        mutability=spec.get("mutability", "readWrite"),
+        required=spec.get("required", False),
+        case_exact=spec.get("caseExact", False),
+        sub_attributes={s["name"].lower(): _attribute(uri, s) for s in spec.get("subAttributes", [])},
+    )
+
+
+@dataclass(frozen=True)
+class ResourceSchema:
+    """A resource type's core schema and its extensions, with attribute lookup by any-case name."""
+
+    core: str
+    extensions: tuple[str, ...]
+
+    @property
+    def uris(self) -> tuple[str, ...]:
+        return (self.core, *self.extensions)
+
+    def attributes(self, uri: str) -> dict[str, Attribute]:
+        return _attributes(uri)
+
+    def canonical_uri(self, uri: str) -> str | None:
+        return next((u for u in self.uris if u.lower() == uri.lower()), None)
+
+    def find(self, name: str, uri: str | None = None) -> Attribute | None:
+        """An attribute by name, in `uri` or else in the core schema and then the extensions."""
+        for candidate in [uri] if uri else self.uris:
+            attribute = _attributes(candidate).get(name.lower())
+            if attribute:
+                return attribute
+        return None
+
+
+# RFC 7643 §3.1: a common attribute of every resource, so not listed in the schemas themselves.
+EXTERNAL_ID = {"name": "externalId", "type": "string", "caseExact": True, "mutability": "readWrite"}
+
+
+@cache
+def _attributes(uri: str) -> dict[str, Attribute]:
+    attributes = {a["name"].lower(): _attribute(uri, a) for a in DEFINITIONS[uri]["attributes"]}
+    if uri in (USER, GROUP):
+        attributes["externalid"] = _attribute(uri, EXTERNAL_ID)
+    return attributes
+
+
+USER_SCHEMA = ResourceSchema(USER, (ENTERPRISE_USER,))
+GROUP_SCHEMA = ResourceSchema(GROUP, ())
+
+
+def all_schemas() -> list[dict]:
+    """What /Schemas lists (django-scim2's SCHEMAS_GETTER); the views add `meta.location`."""
+    schemas = []
+    for uri, definition in DEFINITIONS.items():
+        schema = copy.deepcopy(definition)
+        schema["schemas"] = [SCHEMA]
+        schema.pop("meta", None)
+        schemas.append(schema)
+    return schemas

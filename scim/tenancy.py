@@ -1,0 +1,148 @@
+"""
+Per-enterprise SCIM endpoints: `/scim/v2/<enterprise public id>/…`.
+
+django-scim2's views and `reverse()` calls expect the SCIM routes at the root of a URLconf, so this
+middleware takes the enterprise id off the path, serves the rest from `scim.urls` under a script prefix
+(locations then come out as `/scim/v2/<id>/Users/<uuid>`), and before any view runs: authenticates the
+bearer token against that enterprise's tokens, refuses when provisioning is off, enforces the body-size
+limit and the per-enterprise rate limit. Every request that names a real enterprise is recorded as
+provisioning activity, after its transaction, without headers or bodies.
+"""
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.urls import get_script_prefix, set_script_prefix
+from django.utils import timezone
+
+from enterprise import services
+from enterprise.models import Enterprise, ProvisioningEvent
+from scim.errors import ScimError, error_response
+
+logger = logging.getLogger(__name__)
+
+SCIM_PATH = re.compile(r"^/scim/v2/(?P<public_id>[^/]+)(?P<rest>/.*)?$")
+RESOURCE_PATH = re.compile(r"^/(?P<type>Users|Groups)(?:/(?P<id>[^/.][^/]*))?$")
+
+
+def base_location(request: HttpRequest | None = None, *args, **kwargs) -> str:
+    """django-scim2's BASE_LOCATION_GETTER: scheme and host of PLANDISC_BASE_URL."""
+    scheme, _, rest = settings.PLANDISC_BASE_URL.partition("://")
+    return f"{scheme}://{rest.split('/')[0]}"
+
+
+class ScimTenantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        match = SCIM_PATH.match(request.path_info)
+        if not match:
+            return self.get_response(request)
+        started = time.monotonic()
+        # Entra joins its Tenant URL and resource paths loosely: `…/v2/<id>//Users`, `…/Users/`.
+        rest = re.sub("/{2,}", "/", match["rest"] or "/").rstrip("/") or "/"
+        request.path_info = rest
+        request.urlconf = "scim.urls"
+        request.scim_enterprise = None
+        request.scim_error = None
+        prefix = get_script_prefix()
+        set_script_prefix(f"{prefix.rstrip('/')}/scim/v2/{match['public_id']}/")
+        try:
+            enterprise = _enterprise(match["public_id"])
+            response = self._admit(request, enterprise, rest) or self.get_response(request)
+        finally:
+            set_script_prefix(prefix)
+        if enterprise is not None:
+            _record(request, response, enterprise, rest, started)
+        return response
+
+    def _admit(self, request: HttpRequest, enterprise: Enterprise | None, rest: str) -> HttpResponse | None:
+        """An error response when the request may not reach the SCIM views, else None (and the tenant set)."""
+        error = _refusal(request, enterprise)
+        if error is not None:
+            request.scim_error = error
+            return error_response(error)
+        request.scim_enterprise = enterprise
+        return None
+
+
+def _enterprise(public_id: str) -> Enterprise | None:
+    try:
+        return Enterprise.objects.filter(public_id=uuid.UUID(public_id)).first()
+    except ValueError:
+        return None
+
+
+def _refusal(request: HttpRequest, enterprise: Enterprise | None) -> ScimError | None:
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    token = None
+    if enterprise is not None and scheme.lower() == "bearer" and raw.strip():
+        token = services.scim_token_authenticate(enterprise=enterprise, raw=raw.strip())
+    if token is None:
+        # The same answer whether the enterprise exists or not, so endpoints cannot be probed.
+        return ScimError(401, "The bearer token is missing, revoked or not valid for this endpoint.",
+                         headers={"WWW-Authenticate": 'Bearer realm="plandisc-scim"'})
+    if not enterprise.scim_enabled:
+        return ScimError(403, "SCIM provisioning is turned off for this enterprise. An enterprise admin can "
+                              "turn it on in Plandisc, on the Enterprise page.")
+    limited = _rate_limited(enterprise)
+    if limited:
+        return ScimError(429, "Too many requests for this enterprise; retry after the indicated delay.",
+                         headers={"Retry-After": str(limited)})
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit() or int(length) > settings.SCIM_MAX_BODY_BYTES:
+        return ScimError(413, f"The request body is larger than {settings.SCIM_MAX_BODY_BYTES} bytes.")
+    return None
+
+
+def _rate_limited(enterprise: Enterprise) -> int:
+    """Seconds until the enterprise may call again (0 when it may now). A fixed window per minute in the
+    shared cache, so every worker on every host counts against the same limit."""
+    now = int(time.time())
+    key = f"scim-rate:{enterprise.pk}:{now // 60}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    return 0 if count <= settings.SCIM_RATE_LIMIT_PER_MINUTE else 60 - now % 60
+
+
+def _record(request: HttpRequest, response: HttpResponse, enterprise: Enterprise, rest: str, started: float):
+    error = request.scim_error
+    if error is None and response.status_code >= 400:
+        error = _error_from_body(response)
+    resource = RESOURCE_PATH.match(rest)
+    try:
+        ProvisioningEvent.objects.create(
+            enterprise=enterprise,
+            created_at=timezone.now(),
+            method=request.method[:10],
+            path=rest[:255],
+            resource_type=(resource["type"][:-1] if resource else ""),
+            resource_id=((resource["id"] or "") if resource else "")[:64] or getattr(request, "scim_resource_id", ""),
+            status=response.status_code,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            scim_type=(getattr(error, "scim_type", None) or "")[:32],
+            detail=(getattr(error, "detail", "") or "")[:500],
+            user_agent=request.headers.get("User-Agent", "")[:255],
+        )
+    except Exception:
+        # Losing an activity row must never fail the identity provider's request.
+        logger.exception("Could not record SCIM activity for enterprise %s", enterprise.pk)
+
+
+def _error_from_body(response: HttpResponse) -> ScimError | None:
+    try:
+        body = json.loads(response.content or b"{}")
+        return ScimError(response.status_code, body.get("detail", ""), body.get("scimType"))
+    except (ValueError, AttributeError):
+        return None

@@ -1,0 +1,60 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from enterprise.models import Enterprise, Group, GroupMembership, Member
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"person{n}@example.com")
+    email = factory.SelfAttribute("username")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    name = factory.Sequence(lambda n: f"Enterprise {n}")
+    slug = factory.Sequence(lambda n: f"enterprise-{n}")
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """A provisioned member whose stored profile matches its columns, as the SCIM adapter writes them."""
+
+    class Meta:
+        model = Member
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    user_name = factory.Sequence(lambda n: f"user{n}@contoso.example")
+    display_name = factory.Sequence(lambda n: f"User {n}")
+    email = factory.SelfAttribute("user_name")
+    email_type = "work"
+    active = True
+    profile = factory.LazyAttribute(
+        lambda m: {
+            "userName": m.user_name,
+            "displayName": m.display_name,
+            "active": m.active,
+            "emails": [{"value": m.email, "type": "work", "primary": True}],
+        }
+    )
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    display_name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class GroupMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupMembership
+
+    group = factory.SubFactory(GroupFactory)
+    member = factory.SubFactory(MemberFactory, enterprise=factory.SelfAttribute("..group.enterprise"))

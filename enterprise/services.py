@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from enterprise.models import AuditEvent, Enterprise, Member, ScimToken
+from enterprise.models import AuditEvent, Enterprise, Member, ProvisioningEvent, ScimToken
 
 User = get_user_model()
 
@@ -123,3 +123,9 @@ def member_save(*, member: Member) -> None:
 def member_delete(*, member: Member) -> None:
     """Delete a provisioned member; their group memberships go with them."""
     member.delete()
+
+
+def provisioning_events_prune(*, older_than: timedelta) -> int:
+    """Delete provisioning activity older than `older_than`; returns how many rows went."""
+    deleted, _ = ProvisioningEvent.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted

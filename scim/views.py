@@ -52,17 +52,25 @@ class _Guard(View):
             request.scim_error = ScimError(500, "The request could not be completed.")
         return error_response(request.scim_error)
 
+
+
+class _Overrides:
+    """Listed first in each view's bases, so these win over django-scim2's SCIMView."""
+
     def http_method_not_allowed(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         raise ScimError(405, f"{request.method} is not supported on this endpoint.")
 
     def status_501(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return error_response(ScimError(501, "This endpoint is not implemented."))
 
-    def load_body(self, body: bytes):
+    def load_body(self, body: bytes) -> dict:
         try:
-            return json.loads(body.decode("utf-8") or "{}")
+            data = json.loads(body.decode("utf-8") or "{}")
         except (UnicodeDecodeError, ValueError) as error:
             raise bad_request(f"The body is not valid JSON: {error}", "invalidSyntax") from None
+        if not isinstance(data, dict):
+            raise bad_request("The body must be a JSON object.", "invalidSyntax")
+        return data
 
 
 @dataclass(frozen=True)
@@ -281,7 +289,7 @@ class ResourceView:
         return adapter
 
 
-class UsersView(ResourceView, scim_views.UsersView, _Guard):
+class UsersView(_Overrides, ResourceView, scim_views.UsersView, _Guard):
     adapter_class = MemberAdapter
     schema = USER_SCHEMA
     related = "groups"
@@ -291,7 +299,7 @@ class UsersView(ResourceView, scim_views.UsersView, _Guard):
         return queryset.prefetch_related("groups") if projection.wants("groups") else queryset
 
 
-class GroupsView(ResourceView, scim_views.GroupsView, _Guard):
+class GroupsView(_Overrides, ResourceView, scim_views.GroupsView, _Guard):
     adapter_class = GroupAdapter
     schema = GROUP_SCHEMA
     related = "members"
@@ -338,7 +346,7 @@ class ServiceProviderConfig:
         }
 
 
-class ServiceProviderConfigView(scim_views.ServiceProviderConfigView, _Guard):
+class ServiceProviderConfigView(_Overrides, scim_views.ServiceProviderConfigView, _Guard):
     pass
 
 
@@ -352,7 +360,7 @@ def _listing(resources: list[dict]) -> dict:
     }
 
 
-class ResourceTypesView(scim_views.ResourceTypesView, _Guard):
+class ResourceTypesView(_Overrides, scim_views.ResourceTypesView, _Guard):
     def get(self, request: HttpRequest, uuid: str | None = None, *args, **kwargs) -> HttpResponse:
         types = {
             "User": {
@@ -375,7 +383,7 @@ class ResourceTypesView(scim_views.ResourceTypesView, _Guard):
         return scim_response(_listing(list(types.values())))
 
 
-class SchemasView(scim_views.SchemasView, _Guard):
+class SchemasView(_Overrides, scim_views.SchemasView, _Guard):
     def get(self, request: HttpRequest, uuid: str | None = None, *args, **kwargs) -> HttpResponse:
         schemas = {}
         for schema in self.schemas_by_uri.values():
@@ -389,7 +397,7 @@ class SchemasView(scim_views.SchemasView, _Guard):
         return scim_response(_listing([schemas[uri] for uri in DEFINITIONS]))
 
 
-class NotImplementedView(scim_views.SCIMView, _Guard):
+class NotImplementedView(_Overrides, scim_views.SCIMView, _Guard):
     implemented = False
 
 

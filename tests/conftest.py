@@ -29,8 +29,8 @@ class ScimClient:
     def _headers(self, headers: dict | None) -> dict:
         return {"Authorization": f"Bearer {self.token}", **(headers or {})}
 
-    def get(self, path: str, headers: dict | None = None, **extra):
-        return self.client.get(self.base + path, headers=self._headers(headers), **extra)
+    def get(self, path: str, params: dict | None = None, headers: dict | None = None):
+        return self.client.get(self.base + path, params, headers=self._headers(headers))
 
     def delete(self, path: str, headers: dict | None = None):
         return self.client.delete(self.base + path, headers=self._headers(headers))

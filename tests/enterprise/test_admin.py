@@ -1,0 +1,83 @@
+"""Support staff browse enterprises, members, groups, tokens and activity; no secret is ever on a page."""
+
+import pytest
+from django.urls import reverse
+
+from enterprise import services
+from enterprise.models import ScimToken
+from tests.factories import GroupFactory, MemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(username="support@plandisc.example", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def token(enterprise):
+    return services.scim_token_rotate(enterprise=enterprise)
+
+
+@pytest.mark.parametrize(
+    "model", ["enterprise", "scimtoken", "member", "group", "provisioningevent", "auditevent"]
+)
+def test_every_admin_list_loads_and_searches(staff_client, enterprise, token, model):
+    MemberFactory(enterprise=enterprise, user_name="alex@contoso.com")
+    GroupFactory(enterprise=enterprise, display_name="Sales")
+    url = reverse(f"admin:enterprise_{model}_changelist")
+    assert staff_client.get(url).status_code == 200
+    assert staff_client.get(url, {"q": "contoso"}).status_code == 200
+
+
+def test_no_token_secret_appears_in_any_admin_page(staff_client, enterprise, token):
+    stored, plaintext = token
+    pages = [
+        reverse("admin:enterprise_scimtoken_changelist"),
+        reverse("admin:enterprise_scimtoken_change", args=[stored.pk]),
+        reverse("admin:enterprise_enterprise_change", args=[enterprise.pk]),
+        reverse("admin:enterprise_auditevent_changelist"),
+    ]
+    for url in pages:
+        html = staff_client.get(url).content.decode()
+        assert plaintext not in html
+        assert stored.digest not in html
+        assert stored.hint in html
+
+
+def test_tokens_cannot_be_edited_or_added(staff_client, token):
+    stored, _ = token
+    response = staff_client.post(reverse("admin:enterprise_scimtoken_change", args=[stored.pk]), {"hint": "x"})
+    assert response.status_code == 403
+    assert staff_client.get(reverse("admin:enterprise_scimtoken_add")).status_code == 403
+
+
+def test_the_revoke_action_ends_a_token_and_is_audited(staff_client, enterprise, token, scim):
+    stored, plaintext = token
+    response = staff_client.post(
+        reverse("admin:enterprise_scimtoken_changelist"),
+        {"action": "revoke", "_selected_action": [stored.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    stored.refresh_from_db()
+    assert stored.revoked_at is not None
+    assert stored.revoked_by.username == "support@plandisc.example"
+    assert enterprise.audit_events.filter(action="token_revoked", detail=stored.hint).exists()
+    scim.token = plaintext
+    assert scim.get("/Users").status_code == 401
+
+
+def test_members_can_be_found_by_username(staff_client, enterprise):
+    MemberFactory(enterprise=enterprise, user_name="alex@contoso.com")
+    MemberFactory(enterprise=enterprise, user_name="megan@contoso.com")
+    html = staff_client.get(reverse("admin:enterprise_member_changelist"), {"q": "megan"}).content.decode()
+    assert "megan@contoso.com" in html and "alex@contoso.com" not in html
+
+
+def test_stored_digests_are_never_the_token(token):
+    stored, plaintext = token
+    assert ScimToken.objects.filter(digest=plaintext).count() == 0
+    assert len(stored.digest) == 64

@@ -1,0 +1,67 @@
+"""Every SCIM request is recorded for its enterprise, without headers, bodies or secrets."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from enterprise.models import ProvisioningEvent
+from tests.factories import EnterpriseFactory
+from tests.scim import entra
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(event: ProvisioningEvent) -> tuple:
+    return (event.method, event.path, event.resource_type, event.resource_id, event.status, event.scim_type,
+            event.detail)
+
+
+def test_each_request_is_recorded_with_its_outcome(scim, enterprise):
+    user = scim.post("/Users", entra.create_user(), headers={"User-Agent": "Azure-AD-SCIM-Client"}).json()
+    scim.post("/Users", entra.create_user())
+    scim.patch(f"/Users/{user['id']}", entra.DISABLE_DEFAULT)
+    scim.get(entra.TEST_CONNECTION)
+
+    events = list(enterprise.provisioning_events.order_by("id"))
+    assert [_fields(e) for e in events] == [
+        ("POST", "/Users", "User", user["id"], 201, "", ""),
+        ("POST", "/Users", "User", "", 409, "uniqueness",
+         "A user with userName 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee' already exists."),
+        ("PATCH", f"/Users/{user['id']}", "User", user["id"], 200, "", ""),
+        ("GET", "/Users", "User", "", 200, "", ""),
+    ]
+    assert events[0].user_agent == "Azure-AD-SCIM-Client"
+    assert all(e.duration_ms >= 0 for e in events)
+
+
+def test_refused_requests_are_recorded_and_the_token_is_not(scim, enterprise):
+    scim.token = "pdscim_wrong-token-value"
+    scim.get("/Users")
+
+    event = enterprise.provisioning_events.get()
+    assert (event.status, event.detail) == (401, "The bearer token is missing, revoked or not valid for this endpoint.")
+    stored = " ".join(str(v) for v in ProvisioningEvent.objects.values_list().get())
+    assert "pdscim_" not in stored
+
+
+def test_requests_to_an_unknown_enterprise_are_not_recorded(scim):
+    scim.client.get("/scim/v2/2f1d9c2e-0000-4000-8000-000000000000/Users")
+    assert not ProvisioningEvent.objects.exists()
+
+
+def test_prune_deletes_only_old_activity():
+    enterprise = EnterpriseFactory()
+    now = timezone.now()
+    for age in (1, 89, 91, 400):
+        ProvisioningEvent.objects.create(enterprise=enterprise, created_at=now - timedelta(days=age), method="GET",
+                                         path="/Users", status=200)
+    out = StringIO()
+    call_command("prune_provisioning_activity", stdout=out)
+
+    assert out.getvalue().strip() == "Deleted 2 provisioning events older than 90 days."
+    assert ProvisioningEvent.objects.count() == 2
+    call_command("prune_provisioning_activity", "--days", "30", stdout=StringIO())
+    assert ProvisioningEvent.objects.count() == 1

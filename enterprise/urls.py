@@ -1,9 +1,21 @@
 from django.urls import path
 
-from enterprise import views
+from enterprise import api, views
 
 app_name = "enterprise"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/scim/token/", views.token_rotate, name="token-rotate"),
+    path("<slug:slug>/scim/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("<slug:slug>/scim/provisioning/", views.scim_toggle, name="scim-toggle"),
+    path("<slug:slug>/scim/activity.csv", views.activity_csv, name="activity-csv"),
+    path("<slug:slug>/members/", views.members, name="members"),
+    # JSON API for the same actions (session auth + CSRF), for scripts and automation.
+    path("<slug:slug>/api/scim/", api.scim_settings, name="api-scim"),
+    path("<slug:slug>/api/scim/tokens/", api.token_rotate, name="api-token-rotate"),
+    path("<slug:slug>/api/scim/tokens/<int:token_id>/revoke/", api.token_revoke, name="api-token-revoke"),
+    path("<slug:slug>/api/scim/provisioning/", api.scim_toggle, name="api-scim-toggle"),
+    path("<slug:slug>/api/scim/activity/", api.activity, name="api-activity"),
 ]

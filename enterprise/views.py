@@ -1,20 +1,227 @@
+"""
+The Enterprise page an enterprise's admins use to connect their identity provider: the SCIM endpoint,
+the SCIM token (generate, rotate, revoke), the provisioning switch, status and activity, and the members
+view. Every state change is one POST view that calls one service.
+"""
+
+import csv
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
-from enterprise.models import Enterprise
+from enterprise import selectors, services
+from enterprise.forms import MemberSearchForm, ScimToggleForm
+from enterprise.models import Enterprise, ProvisioningEvent
+
+ACTIVITY_PAGE_SIZE = 20
+MEMBERS_PAGE_SIZE = 50
 
 
-def _get_enterprise_for_admin(request: HttpRequest) -> Enterprise:
-    enterprise = request.user.administered_enterprises.order_by("name").first()
-    if enterprise is None:
-        raise PermissionDenied("You are not an admin of any enterprise.")
-    return enterprise
+def _get_enterprise_for_admin(request: HttpRequest, slug: str) -> Enterprise:
+    return selectors.enterprise_for_admin(user=request.user, slug=slug)
+
+
+def _render(request: HttpRequest, enterprise: Enterprise, template: str, context: dict) -> HttpResponse:
+    """Render an enterprise page, with the admin's other enterprises for the switcher."""
+    enterprises = request.user.administered_enterprises.all()
+    return render(request, template, {"enterprise": enterprise, "enterprises": enterprises, **context})
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    enterprise = _get_enterprise_for_admin(request)
-    tokens = enterprise.scim_tokens.live()
-    return render(request, "enterprise/home.html", {"enterprise": enterprise, "tokens": tokens})
+    """The Enterprise link: straight to the admin's enterprise, or a choice when they administer several."""
+    enterprises = list(request.user.administered_enterprises.all())
+    if not enterprises:
+        raise PermissionDenied("You are not an admin of any enterprise.")
+    if len(enterprises) == 1:
+        return redirect("enterprise:detail", slug=enterprises[0].slug)
+    return render(request, "enterprise/choose.html", {"enterprises": enterprises})
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render_detail(request, _get_enterprise_for_admin(request, slug))
+
+
+def _render_detail(request: HttpRequest, enterprise: Enterprise, plaintext: str = "") -> HttpResponse:
+    now = timezone.now()
+    errors_only = request.GET.get("errors") == "1"
+    events = selectors.provisioning_activity(enterprise, errors_only=errors_only)
+    activity = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(
+        request,
+        enterprise,
+        "enterprise/home.html",
+        {
+            "tokens": list(selectors.live_scim_tokens(enterprise, now)),
+            "plaintext": plaintext,
+            "status": selectors.scim_status(enterprise, now),
+            "chart": _chart_drawing(selectors.activity_chart(enterprise, now)),
+            "activity": activity,
+            "activity_rows": [(event, selectors.Outcome.of(event.status)) for event in activity],
+            "errors_only": errors_only,
+            "changes": enterprise.audit_events.select_related("actor")[:10],
+        },
+    )
+
+
+@login_required
+@require_POST
+@never_cache
+def token_rotate(request: HttpRequest, slug: str) -> HttpResponse:
+    """Issue a token. Its plaintext is rendered into this response only: not redirected to, not put in a
+    message or the session, not logged, and `never_cache` keeps it out of the browser's history cache."""
+    enterprise = _get_enterprise_for_admin(request, slug)
+    _, plaintext = services.scim_token_rotate(enterprise=enterprise, actor=request.user)
+    return _render_detail(request, enterprise, plaintext=plaintext)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, slug: str, token_id: int) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    token = selectors.scim_token_of(enterprise=enterprise, token_id=token_id)
+    services.scim_token_revoke(token=token, actor=request.user)
+    messages.success(request, f"Token {token.hint} is revoked: requests that use it are refused from now on.")
+    return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-token")
+
+
+@login_required
+@require_POST
+def scim_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = ScimToggleForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Say whether provisioning should be on (true) or off (false).")
+    enabled = form.cleaned_data["enabled"]
+    services.enterprise_scim_toggle(enterprise=enterprise, enabled=enabled, actor=request.user)
+    if enabled:
+        messages.success(request, "Provisioning is on: your identity provider can create and update members.")
+    else:
+        messages.success(
+            request, "Provisioning is off: requests from your identity provider are refused with 403."
+        )
+    return redirect(reverse("enterprise:detail", args=[slug]) + "#provisioning")
+
+
+CSV_COLUMNS = ["time", *selectors.ACTIVITY_FIELDS]
+
+
+class _Echo:
+    """A file that hands back what is written, so csv.writer can feed a streaming response row by row."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(value: object) -> object:
+    # Spreadsheets run cells that start like a formula, and paths and user agents come from whoever
+    # calls the endpoint; a leading apostrophe makes them text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv_row(event: ProvisioningEvent) -> list:
+    return [
+        _csv_cell(value)
+        for value in (
+            event.created_at.isoformat(),
+            event.method,
+            event.path,
+            event.resource_type,
+            event.resource_id,
+            event.status,
+            selectors.Outcome.of(event.status).value,
+            event.scim_type,
+            event.detail,
+            event.duration_ms,
+            event.user_agent,
+        )
+    ]
+
+
+@login_required
+@require_GET
+def activity_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    events = selectors.provisioning_activity(enterprise, errors_only=request.GET.get("errors") == "1")
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(CSV_COLUMNS)
+        for event in events.iterator(chunk_size=2000):
+            yield writer.writerow(_csv_row(event))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{enterprise.slug}-scim-activity.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = MemberSearchForm(request.GET)
+    search = form.cleaned_data if form.is_valid() else {}
+    found = selectors.provisioned_members(
+        enterprise, search=search.get("q", ""), state=search.get("state", "")
+    )
+    page = Paginator(found, MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, enterprise, "enterprise/members.html", {"form": form, "page": page})
+
+
+# The activity chart's drawing, in SVG user units. Each hour is a slot holding one stacked bar.
+CHART_LEFT, CHART_TOP, CHART_HEIGHT, CHART_SLOT, CHART_BAR = 40, 12, 140, 5, 4
+
+
+def _chart_drawing(chart: selectors.ActivityChart) -> dict:
+    """Bars, day marks and scale of the activity chart, drawn by templates/enterprise/_chart.svg."""
+    baseline = CHART_TOP + CHART_HEIGHT
+    plot_right = CHART_LEFT + len(chart.hours) * CHART_SLOT
+    scale = CHART_HEIGHT / max(chart.peak, 1)
+    bars, days = [], []
+    for i, hour in enumerate(chart.hours):
+        x = CHART_LEFT + i * CHART_SLOT
+        if hour.start.hour == 0:
+            days.append({"x": x, "label": f"{hour.start:%a %d %b}"})
+        if not hour.total:
+            continue
+        rects, top = [], baseline
+        for outcome, count in [
+            ("success", hour.success),
+            ("client_error", hour.client_error),
+            ("server_error", hour.server_error),
+        ]:
+            if count:
+                height = max(count * scale, 1)
+                top -= height
+                rects.append({"outcome": outcome, "y": round(top, 1), "height": round(height, 1)})
+        end = hour.start + timedelta(hours=1)
+        bars.append({"x": x, "rects": rects, "hour": hour, "end": end})
+    return {
+        "data": chart,
+        "bars": bars,
+        "days": days,
+        # Room on the right for a day label that starts in the last hours.
+        "width": plot_right + 50,
+        "height": baseline + 22,
+        "left": CHART_LEFT,
+        "plot_right": plot_right,
+        "plot_middle": (CHART_LEFT + plot_right) / 2,
+        "top": CHART_TOP,
+        "middle": CHART_TOP + CHART_HEIGHT / 2,
+        "baseline": baseline,
+        "bar_width": CHART_BAR,
+    }

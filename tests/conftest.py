@@ -1,4 +1,5 @@
-"""The cast: an enterprise with its admin and SCIM token, a SCIM client for it, and another enterprise."""
+"""The cast: an enterprise with its admin and SCIM token, a SCIM client for it, a signed-in admin and a plain
+member of it, and another enterprise."""
 
 import json
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from django.test import Client
 
 from enterprise import services
 from enterprise.models import Enterprise
-from tests.factories import EnterpriseFactory, UserFactory
+from tests.factories import EnterpriseFactory, MemberFactory, UserFactory
 
 SCIM = "application/scim+json"
 
@@ -82,3 +83,21 @@ def other_enterprise(db):
 def other_scim(other_enterprise) -> ScimClient:
     _, token = services.scim_token_rotate(enterprise=other_enterprise)
     return ScimClient(Client(), other_enterprise, token)
+
+
+@pytest.fixture
+def admin_session(enterprise, admin_user) -> Client:
+    """A browser session signed in as the enterprise's admin."""
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def member_session(enterprise) -> Client:
+    """A browser session signed in as a provisioned member of the enterprise who is not its admin."""
+    user = UserFactory(username="member@contoso.example")
+    MemberFactory(enterprise=enterprise, user=user, user_name=user.username)
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from enterprise.models import Enterprise, Group, GroupMembership, Member
+from enterprise.models import Enterprise, Group, GroupMembership, Member, ProvisioningEvent
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -58,3 +58,18 @@ class GroupMembershipFactory(factory.django.DjangoModelFactory):
 
     group = factory.SubFactory(GroupFactory)
     member = factory.SubFactory(MemberFactory, enterprise=factory.SelfAttribute("..group.enterprise"))
+
+
+class ProvisioningEventFactory(factory.django.DjangoModelFactory):
+    """A SCIM request as scim.tenancy records it; a successful user lookup unless told otherwise."""
+
+    class Meta:
+        model = ProvisioningEvent
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    method = "GET"
+    path = "/Users"
+    resource_type = "User"
+    status = 200
+    duration_ms = 12
+    user_agent = "Azure AD SCIM Client"

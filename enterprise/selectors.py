@@ -1,0 +1,228 @@
+"""
+What the Enterprise page and its API read: the enterprise an admin may manage, the state of its SCIM
+provisioning in plain words, its activity per hour, and its provisioned members. Nothing here writes;
+changes go through enterprise.services.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from http import HTTPStatus
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncHour
+from django.http import Http404
+from django.utils.timesince import timesince
+
+from enterprise.models import Enterprise, Group, Member, ProvisioningEvent, ScimToken
+
+HEALTH_WINDOW = timedelta(hours=24)
+# What the activity table, its CSV and the API show of each SCIM request, after its time.
+ACTIVITY_FIELDS = ["method", "path", "resource_type", "resource_id", "status", "outcome", "scim_type", "detail",
+                   "duration_ms", "user_agent"]
+CHART_HOURS = 7 * 24
+
+
+def enterprise_for_admin(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> Enterprise:
+    """The enterprise with this slug if `user` administers it. Anyone else gets 403, existing or not."""
+    enterprise = user.administered_enterprises.filter(slug=slug).first() if user.is_authenticated else None
+    if enterprise is None:
+        raise PermissionDenied("You are not an admin of this enterprise.")
+    return enterprise
+
+
+def scim_token_of(*, enterprise: Enterprise, token_id: int) -> ScimToken:
+    token = enterprise.scim_tokens.filter(pk=token_id).first()
+    if token is None:
+        raise Http404("This enterprise has no such SCIM token.")
+    return token
+
+
+def live_scim_tokens(enterprise: Enterprise, now: datetime) -> QuerySet[ScimToken]:
+    """Newest first: the first is the one the identity provider should have; older ones are overlapping."""
+    return enterprise.scim_tokens.live(now).select_related("created_by")
+
+
+class Outcome(models.TextChoices):
+    """How a SCIM request ended, as the chart, the activity table, the CSV and the API name it."""
+
+    SUCCESS = "success", "Succeeded"
+    CLIENT_ERROR = "client_error", "Client error"
+    SERVER_ERROR = "server_error", "Server error"
+
+    @classmethod
+    def of(cls, status: int) -> "Outcome":
+        if status >= 500:
+            return cls.SERVER_ERROR
+        return cls.CLIENT_ERROR if status >= 400 else cls.SUCCESS
+
+
+def provisioning_activity(
+    enterprise: Enterprise, *, errors_only: bool = False
+) -> QuerySet[ProvisioningEvent]:
+    """The enterprise's SCIM requests, newest first."""
+    events = enterprise.provisioning_events.all()
+    return events.filter(status__gte=400) if errors_only else events
+
+
+@dataclass(frozen=True)
+class Health:
+    level: str  # "ok", "waiting", "warning", "error" or "off"; the page colours the line by it
+    text: str
+
+
+@dataclass(frozen=True)
+class ScimStatus:
+    last_request: ProvisioningEvent | None
+    active_members: int
+    deactivated_members: int
+    groups: int
+    health: Health
+
+
+def scim_status(enterprise: Enterprise, now: datetime) -> ScimStatus:
+    members = enterprise.members.aggregate(
+        active_count=Count("pk", filter=Q(active=True)), deactivated_count=Count("pk", filter=Q(active=False))
+    )
+    events = provisioning_activity(enterprise)
+    last = events.first()
+    return ScimStatus(
+        last_request=last,
+        active_members=members["active_count"],
+        deactivated_members=members["deactivated_count"],
+        groups=enterprise.groups.count(),
+        health=_health(enterprise, events, last, now),
+    )
+
+
+def _health(
+    enterprise: Enterprise, events: QuerySet[ProvisioningEvent], last: ProvisioningEvent | None, now: datetime
+) -> Health:
+    """One line that tells an admin whether the identity provider is getting through, and if not, why."""
+    if not enterprise.scim_enabled:
+        return Health(
+            "off",
+            "Provisioning is off: requests from your identity provider are refused until you turn it on.",
+        )
+    has_token = enterprise.scim_tokens.live(now).exists()
+    if last is None:
+        if not has_token:
+            return Health(
+                "waiting",
+                "Not connected yet: generate a SCIM token, then paste it and the SCIM "
+                "endpoint into your identity provider.",
+            )
+        return Health("waiting", "Waiting for the first request from your identity provider.")
+    if not has_token:
+        return Health(
+            "error",
+            "No live SCIM token: requests from your identity provider fail until you "
+            "generate one and paste it into Secret Token.",
+        )
+    failures = events.filter(created_at__gte=now - HEALTH_WINDOW, status__gte=400)
+    failed = failures.count()
+    if failed:
+        level = "error" if failures.filter(status__gte=500).exists() else "warning"
+        plural = "request" if failed == 1 else "requests"
+        return Health(level, f"{failed} {plural} failed in the last 24 hours: {_describe(failures.first())}")
+    last_success = events.filter(status__lt=400).first()
+    if last_success is None:
+        return Health(
+            "warning",
+            f"No request has succeeded yet. The last one, {time_ago(last.created_at, now)}, "
+            f"failed: {_describe(last)}",
+        )
+    return Health("ok", f"Healthy — last sync {time_ago(last_success.created_at, now)}")
+
+
+def _describe(event: ProvisioningEvent) -> str:
+    if event.detail:
+        return event.detail
+    try:
+        return f"{event.status} {HTTPStatus(event.status).phrase}"
+    except ValueError:
+        return f"HTTP {event.status}"
+
+
+def time_ago(moment: datetime, now: datetime) -> str:
+    if now - moment < timedelta(minutes=1):
+        return "just now"
+    # timesince joins number and unit with a no-break space; this text also goes out through the API.
+    return timesince(moment, now, depth=1).replace("\xa0", " ") + " ago"
+
+
+@dataclass(frozen=True)
+class HourOfActivity:
+    start: datetime
+    success: int = 0
+    client_error: int = 0
+    server_error: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.success + self.client_error + self.server_error
+
+
+@dataclass(frozen=True)
+class ActivityChart:
+    """SCIM requests per hour, oldest hour first, ending with the hour that contains `now`."""
+
+    hours: list[HourOfActivity]
+
+    @property
+    def totals(self) -> HourOfActivity:
+        return HourOfActivity(
+            start=self.hours[0].start,
+            success=sum(h.success for h in self.hours),
+            client_error=sum(h.client_error for h in self.hours),
+            server_error=sum(h.server_error for h in self.hours),
+        )
+
+    @property
+    def peak(self) -> int:
+        return max(h.total for h in self.hours)
+
+
+def activity_chart(enterprise: Enterprise, now: datetime) -> ActivityChart:
+    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=CHART_HOURS - 1)
+    rows = (
+        provisioning_activity(enterprise)
+        .filter(created_at__gte=first)
+        .annotate(hour=TruncHour("created_at"))
+        .values("hour", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: Counter[tuple[datetime, Outcome]] = Counter()
+    for row in rows:
+        counts[row["hour"], Outcome.of(row["status"])] += row["n"]
+    hours = []
+    for i in range(CHART_HOURS):
+        start = first + timedelta(hours=i)
+        hours.append(
+            HourOfActivity(
+                start=start,
+                success=counts[start, Outcome.SUCCESS],
+                client_error=counts[start, Outcome.CLIENT_ERROR],
+                server_error=counts[start, Outcome.SERVER_ERROR],
+            )
+        )
+    return ActivityChart(hours)
+
+
+def provisioned_members(enterprise: Enterprise, *, search: str = "", state: str = "") -> QuerySet[Member]:
+    """Members by userName, with their groups; `search` matches name, userName or email, `state` is
+    "active", "deactivated" or "" for both."""
+    members = enterprise.members.order_by("user_name", "pk").prefetch_related(
+        Prefetch("groups", queryset=Group.objects.order_by("display_name").only("display_name"))
+    )
+    if search:
+        members = members.filter(
+            Q(user_name__icontains=search) | Q(display_name__icontains=search) | Q(email__icontains=search)
+        )
+    if state:
+        members = members.filter(active=(state == "active"))
+    return members

@@ -1,0 +1,86 @@
+"""The members view: provisioned members with their state, last change and groups; searchable and paged."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.factories import GroupFactory, GroupMembershipFactory, MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+MEMBERS = "/enterprise/contoso/members/"
+
+
+def _rows(text: str) -> list[str]:
+    tbody = re.search(r'<table class="members">.*?<tbody>(.*?)</tbody>', text, re.S)
+    return re.findall(r"<tr>(.*?)</tr>", tbody[1], re.S) if tbody else []
+
+
+def test_members_show_their_state_last_change_and_groups(admin_session, enterprise, other_enterprise):
+    alex = MemberFactory(
+        enterprise=enterprise,
+        user_name="alex@contoso.com",
+        display_name="Alex Wu",
+        updated_at=datetime(2026, 3, 10, 9, 30, tzinfo=UTC),
+    )
+    MemberFactory(enterprise=enterprise, user_name="bo@contoso.com", display_name="Bo Ek", active=False)
+    MemberFactory(enterprise=other_enterprise, user_name="chris@fabrikam.com")
+    for name in ("Sales", "Berlin"):
+        GroupMembershipFactory(group=GroupFactory(enterprise=enterprise, display_name=name), member=alex)
+
+    text = admin_session.get(MEMBERS).text
+    rows = _rows(text)
+
+    assert "2 members" in text
+    assert len(rows) == 2
+    assert "Alex Wu" in rows[0] and "<td>alex@contoso.com</td>" in rows[0]
+    assert '<span class="pill pill-ok">Active</span>' in rows[0]
+    assert '<time datetime="2026-03-10T09:30:00+00:00">10 Mar 2026, 09:30</time>' in rows[0]
+    assert "<td>Berlin, Sales</td>" in rows[0]
+    assert '<span class="pill pill-off">Deactivated</span>' in rows[1]
+    assert "fabrikam" not in text
+
+
+def test_search_matches_name_user_name_or_email(admin_session, enterprise):
+    MemberFactory(enterprise=enterprise, user_name="alex@contoso.com", display_name="Alex Wu")
+    MemberFactory(enterprise=enterprise, user_name="bo@contoso.com", display_name="Bo Ek")
+
+    by_name = _rows(admin_session.get(MEMBERS, {"q": "wu"}).text)
+    by_user_name = _rows(admin_session.get(MEMBERS, {"q": "BO@"}).text)
+    nothing = admin_session.get(MEMBERS, {"q": "zed"}).text
+
+    assert len(by_name) == 1 and "alex@contoso.com" in by_name[0]
+    assert len(by_user_name) == 1 and "bo@contoso.com" in by_user_name[0]
+    assert "No members match." in nothing
+
+
+def test_the_state_filter_keeps_active_or_deactivated_members(admin_session, enterprise):
+    MemberFactory(enterprise=enterprise, user_name="alex@contoso.com")
+    MemberFactory(enterprise=enterprise, user_name="bo@contoso.com", active=False)
+
+    active = _rows(admin_session.get(MEMBERS, {"state": "active"}).text)
+    deactivated = _rows(admin_session.get(MEMBERS, {"state": "deactivated"}).text)
+
+    assert len(active) == 1 and "alex@contoso.com" in active[0]
+    assert len(deactivated) == 1 and "bo@contoso.com" in deactivated[0]
+
+
+def test_members_are_paged_by_fifty_and_pages_keep_the_search(admin_session, enterprise):
+    for i in range(55):
+        MemberFactory(enterprise=enterprise, user_name=f"user{i:02}@contoso.com")
+
+    first = admin_session.get(MEMBERS, {"q": "contoso"}).text
+    second = admin_session.get(MEMBERS, {"q": "contoso", "page": "2"}).text
+
+    assert "55 members" in first and "Page 1 of 2" in first
+    assert len(_rows(first)) == 50 and "user00@contoso.com" in _rows(first)[0]
+    assert 'href="/enterprise/contoso/members/?q=contoso&amp;page=2" rel="next">' in first
+    assert len(_rows(second)) == 5 and "user54@contoso.com" in _rows(second)[-1]
+
+
+def test_without_members_the_page_says_where_they_come_from(admin_session):
+    assert (
+        "No members yet: they appear here once your identity provider provisions them."
+        in admin_session.get(MEMBERS).text
+    )

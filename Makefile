@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install xmlsec1 run test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,15 +12,37 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) xmlsec1
 
-run: $(STAMP)
+# Single sign-on (pysaml2) verifies SAML signatures with the xmlsec1 program. CI runs as root on Debian.
+xmlsec1:
+	@command -v xmlsec1 >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq xmlsec1; \
+	  else \
+	    echo "Single sign-on needs the xmlsec1 program. Install it and run make again:" >&2; \
+	    echo "  Debian/Ubuntu: sudo apt-get install xmlsec1    macOS: brew install libxmlsec1" >&2; \
+	    exit 1; \
+	  fi; }
+
+run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks on gunicorn + PostgreSQL + Redis on this machine (README, "Benchmarks"); writes bench/RESULTS.md.
+# BENCH_ARGS="--tiny" for a run of seconds; `.venv/bin/python -m bench --help` for the rest.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: install $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -3,7 +3,16 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from enterprise import services
-from enterprise.models import AuditEvent, Enterprise, Group, Member, ProvisioningEvent, ScimToken
+from enterprise.models import (
+    AuditEvent,
+    Enterprise,
+    Group,
+    Member,
+    ProvisioningEvent,
+    ScimToken,
+    SsoConnection,
+    SsoDomain,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -111,3 +120,25 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "enterprise"]
     search_fields = ["enterprise__slug", "actor__email", "detail"]
     list_select_related = ["enterprise", "actor"]
+
+
+class SsoDomainInline(admin.TabularInline):
+    model = SsoDomain
+    fields = ["domain"]
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(SsoConnection)
+class SsoConnectionAdmin(ReadOnlyAdmin):
+    """Set up by the enterprise's admins on the Enterprise page; support looks, or deletes a wrong one."""
+
+    list_display = ["enterprise", "idp_entity_id", "certificate_expires_at", "allow_jit", "updated_at"]
+    list_filter = ["allow_jit"]
+    search_fields = ["enterprise__name", "enterprise__slug", "idp_entity_id", "domains__domain"]
+    list_select_related = ["enterprise"]
+    readonly_fields = [f.name for f in SsoConnection._meta.fields]
+    inlines = [SsoDomainInline]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -86,7 +87,28 @@ class ScimToken(models.Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-class Member(models.Model):
+class ProvisionedResource(models.Model):
+    """What Members and Groups share: the enterprise's identity provider owns them, SCIM addresses them."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="%(class)ss")
+    # The SCIM id: random, so one enterprise's ids say nothing about another's.
+    scim_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Bumped on every change; SCIM's meta.version and ETag.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "external_id"], name="%(class)s_unique_external_id"),
+        ]
+        indexes = [models.Index(fields=["enterprise", "id"], name="%(class)s_page_idx")]
+
+
+class Member(ProvisionedResource):
     """
     A person as the enterprise's identity provider describes them.
 
@@ -95,8 +117,6 @@ class Member(models.Model):
     step with `profile` on every write.
     """
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="members")
-    scim_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -106,7 +126,6 @@ class Member(models.Model):
         help_text="The Plandisc login account this person signs in with.",
     )
     user_name = models.CharField(max_length=255)
-    external_id = models.CharField(max_length=255, null=True, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     given_name = models.CharField(max_length=255, blank=True)
     family_name = models.CharField(max_length=255, blank=True)
@@ -122,44 +141,32 @@ class Member(models.Model):
     )
     active = models.BooleanField(default=True)
     profile = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now)
-    version = models.PositiveIntegerField(default=1)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(ProvisionedResource.Meta):
         constraints = [
             # Upper() rather than Lower(): Django's iexact lookup compiles to UPPER(...) on PostgreSQL, so
             # this one index also serves Entra's `userName eq "…"` match query.
             models.UniqueConstraint(F("enterprise"), Upper("user_name"), name="member_unique_username"),
-            models.UniqueConstraint(fields=["enterprise", "external_id"], name="member_unique_external_id"),
+            *ProvisionedResource.Meta.constraints,
         ]
         indexes = [
             models.Index(F("enterprise"), Upper("email"), name="member_email_idx"),
-            models.Index(fields=["enterprise", "id"], name="member_page_idx"),
+            *ProvisionedResource.Meta.indexes,
         ]
 
     def __str__(self) -> str:
         return self.user_name
 
 
-class Group(models.Model):
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="groups")
-    scim_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+class Group(ProvisionedResource):
     display_name = models.CharField(max_length=255)
-    external_id = models.CharField(max_length=255, null=True, blank=True)
     members = models.ManyToManyField(Member, through="GroupMembership", related_name="groups", blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now)
-    version = models.PositiveIntegerField(default=1)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(ProvisionedResource.Meta):
         constraints = [
             models.UniqueConstraint(F("enterprise"), Upper("display_name"), name="group_unique_display_name"),
-            models.UniqueConstraint(fields=["enterprise", "external_id"], name="group_unique_external_id"),
+            *ProvisionedResource.Meta.constraints,
         ]
-        indexes = [models.Index(fields=["enterprise", "id"], name="group_page_idx")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -214,6 +221,7 @@ class AuditEvent(models.Model):
         TOKEN_REVOKED = "token_revoked", "SCIM token revoked"
         SCIM_ENABLED = "scim_enabled", "SCIM provisioning turned on"
         SCIM_DISABLED = "scim_disabled", "SCIM provisioning turned off"
+        SSO_CONFIGURED = "sso_configured", "Single sign-on configured"
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(
@@ -228,3 +236,133 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class SsoConnectionQuerySet(models.QuerySet):
+    def for_enterprise(self, enterprise: Enterprise) -> "SsoConnection":
+        """The enterprise's connection, or an unsaved one that still knows the service provider's URLs."""
+        return self.filter(enterprise=enterprise).first() or SsoConnection(enterprise=enterprise)
+
+
+class SsoConnection(models.Model):
+    """
+    An enterprise's SAML identity provider (Microsoft Entra ID), read from the Federation Metadata XML its
+    admin pasted or uploaded.
+
+    The XML is kept as given: pysaml2 takes the identity provider's signing certificates from it and from
+    nowhere else. The columns beside it are copies for display. The service provider side (entity id, reply
+    URL) is derived from PLANDISC_BASE_URL and the enterprise's public id, so it exists before the connection.
+    """
+
+    CERTIFICATE_WARNING = timedelta(days=30)
+
+    enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="sso_connection")
+    idp_metadata = models.TextField("Federation Metadata XML")
+    idp_entity_id = models.CharField("identity provider entity id", max_length=1024)
+    idp_sso_url = models.URLField("identity provider sign-in URL", max_length=2048)
+    certificate_expires_at = models.DateTimeField(null=True, blank=True)
+    certificate_thumbprint = models.CharField(max_length=40, blank=True, help_text="SHA-1, as Entra shows it")
+    allow_jit = models.BooleanField(
+        "create members at first sign-in",
+        default=False,
+        help_text="Only while SCIM provisioning is off; with SCIM on, only provisioned members sign in.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SsoConnectionQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} ← {self.idp_entity_id}"
+
+    def _url(self, name: str) -> str:
+        return settings.PLANDISC_BASE_URL + reverse(name, args=[self.enterprise.public_id])
+
+    @property
+    def sp_entity_id(self) -> str:
+        """Entra: Identifier (Entity ID). Also the address of Plandisc's SAML metadata for this enterprise."""
+        return self._url("sso:metadata")
+
+    @property
+    def acs_url(self) -> str:
+        """Entra: Reply URL (Assertion Consumer Service URL)."""
+        return self._url("sso:acs")
+
+    @property
+    def sign_on_url(self) -> str:
+        """Entra: Sign on URL. Also the link an enterprise gives its people to sign in to Plandisc."""
+        return self._url("sso:login")
+
+    @property
+    def jit_allowed(self) -> bool:
+        return self.allow_jit and not self.enterprise.scim_enabled
+
+    def certificate_expires_soon(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        expires_at = self.certificate_expires_at
+        return expires_at is not None and expires_at - now < self.CERTIFICATE_WARNING
+
+    def certificate_expired(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.certificate_expires_at is not None and self.certificate_expires_at <= now
+
+
+class SsoDomain(models.Model):
+    """An email domain whose people the sign-in page sends to this connection (home-realm discovery)."""
+
+    connection = models.ForeignKey(SsoConnection, on_delete=models.CASCADE, related_name="domains")
+    # Stored lower-case; one enterprise per domain, so a work email leads to exactly one identity provider.
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class SamlRequest(models.Model):
+    """
+    An AuthnRequest sent to an enterprise's identity provider and not yet answered. A response that names it
+    in InResponseTo uses it up; kept in the database so any worker or host can check it.
+    """
+
+    LIFETIME = timedelta(minutes=15)
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
+    request_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.request_id
+
+
+class SamlAssertion(models.Model):
+    """
+    The id of an assertion that was used to sign in. The unique constraint is the replay protection: an
+    assertion is accepted once, by whichever worker sees it first. Rows are pruned once the assertion has
+    expired, because an expired assertion is refused anyway.
+    """
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
+    assertion_id = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "assertion_id"], name="saml_assertion_unique_id")
+        ]
+
+    def __str__(self) -> str:
+        return self.assertion_id
+
+
+class SsoSession(models.Model):
+    """A session that signed in through single sign-on as this member; deprovisioning the member ends it."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="sso_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.member} ({self.created_at:%Y-%m-%d %H:%M})"

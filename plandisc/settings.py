@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out single sign-on sessions of members who have been deactivated or deleted (enterprise.services).
+    "enterprise.middleware.SsoSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -95,7 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    # A file, so live-server and concurrency tests share it across threads; one per process, so test runs
+    # started side by side do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared state between workers and hosts (SCIM rate limits) lives here. Production sets REDIS_URL;
@@ -165,11 +169,20 @@ SCIM_SERVICE_PROVIDER = {
     "WWW_AUTHENTICATE_HEADER": 'Bearer realm="plandisc-scim"',
 }
 
+# SAML single sign-on (enterprise/saml.py: pysaml2 and the xmlsec1 program): how far the identity provider's
+# clock may be from ours when checking NotBefore / NotOnOrAfter.
+SAML_CLOCK_SKEW_SECONDS = envint("SAML_CLOCK_SKEW_SECONDS", "120")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     # django-scim2 logs whole request bodies at DEBUG; keep it quiet whatever the root level is.
-    "loggers": {"django_scim": {"level": "WARNING"}},
+    # pysaml2 logs each signed-in NameID at INFO, and xmlschema chatters while pysaml2 loads its schemas.
+    "loggers": {
+        "django_scim": {"level": "WARNING"},
+        "saml2": {"level": "WARNING"},
+        "xmlschema": {"level": "WARNING"},
+    },
 }

@@ -1,0 +1,213 @@
+"""
+pysaml2 glue: the SAML service provider each enterprise's identity provider talks to, and what it sends.
+
+Each enterprise is its own service provider (entity id and reply URL from SsoConnection), trusting exactly one
+identity provider: the one in the Federation Metadata XML its admin gave. Signing certificates come from that
+XML only, never from the response itself. Nothing here touches the database; enterprise.services records
+request and assertion ids and decides who gets in.
+"""
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography import x509
+from django.conf import settings
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
+from saml2.attribute_converter import ac_factory
+from saml2.client import Saml2Client
+from saml2.config import SPConfig
+from saml2.mdstore import InMemoryMetaData
+from saml2.metadata import entity_descriptor
+from saml2.saml import SCM_BEARER
+from saml2.time_util import str_to_time
+
+from enterprise.models import SsoConnection
+
+# The claims Microsoft Entra ID sends by default (Attributes & Claims of a SAML application).
+CLAIM_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+CLAIM_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
+CLAIM_GIVEN_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
+CLAIM_SURNAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
+CLAIM_DISPLAY_NAME = "http://schemas.microsoft.com/identity/claims/displayname"
+
+
+class SignInRefused(Exception):
+    """A single sign-on attempt that does not get in: `message` is for the person, `detail` for admins."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(detail or message)
+        self.message = message
+        self.detail = detail
+
+
+INVALID_RESPONSE = (
+    "Plandisc could not accept the sign-in response from your organisation's identity provider. Start again "
+    "from the sign-in page; if it happens again, ask your admin to check the single sign-on settings."
+)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    thumbprint: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    """What the Enterprise page keeps from a Federation Metadata XML."""
+
+    entity_id: str
+    sso_url: str
+    certificates: list[Certificate]
+
+
+def read_idp_metadata(xml: str) -> IdentityProvider:
+    """Read Entra's Federation Metadata XML. Raises ValueError with a message for the admin."""
+    metadata = InMemoryMetaData(ac_factory(), xml)
+    try:
+        metadata.load()
+    except SAMLError:
+        raise ValueError(
+            "This is not SAML metadata. Upload the Federation Metadata XML from Entra."
+        ) from None
+    providers = [entity_id for entity_id, entity in metadata.items() if "idpsso_descriptor" in entity]
+    if len(providers) != 1:
+        raise ValueError("The metadata must describe exactly one identity provider (an IDPSSODescriptor).")
+    entity_id = providers[0]
+    endpoints = metadata.service(
+        entity_id, "idpsso_descriptor", "single_sign_on_service", BINDING_HTTP_REDIRECT
+    )
+    if not endpoints:
+        raise ValueError("The metadata has no SingleSignOnService with the HTTP-Redirect binding.")
+    certificates = []
+    for _, encoded in metadata.certs(entity_id, "idpsso", "signing"):
+        try:
+            der = base64.b64decode("".join(encoded.split()), validate=True)
+            certificate = x509.load_der_x509_certificate(der)
+        except (binascii.Error, ValueError):
+            raise ValueError("A signing certificate in the metadata cannot be read.") from None
+        thumbprint = hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
+        certificates.append(Certificate(thumbprint, certificate.not_valid_after_utc))
+    if not certificates:
+        raise ValueError("The metadata has no signing certificate for the identity provider.")
+    return IdentityProvider(entity_id, endpoints[0]["location"], certificates)
+
+
+def sp_config(connection: SsoConnection) -> SPConfig:
+    """The service provider for one enterprise, trusting only its identity provider's metadata."""
+    config = SPConfig()
+    config.load(
+        {
+            "entityid": connection.sp_entity_id,
+            "metadata": {"inline": [connection.idp_metadata]} if connection.idp_metadata else {},
+            "accepted_time_diff": settings.SAML_CLOCK_SKEW_SECONDS,
+            "allow_unknown_attributes": True,
+            "only_use_keys_in_metadata": True,
+            "service": {
+                "sp": {
+                    "endpoints": {"assertion_consumer_service": [(connection.acs_url, BINDING_HTTP_POST)]},
+                    # IdP-initiated sign-in (Entra's My Apps) has no request to answer; services checks that a
+                    # response which does name a request names one of ours, exactly once.
+                    "allow_unsolicited": True,
+                    # Entra signs the assertion by default, or the response, or both; either covers it.
+                    "want_response_signed": False,
+                    "want_assertions_signed": False,
+                    "want_assertions_or_response_signed": True,
+                    "authn_requests_signed": False,
+                }
+            },
+        }
+    )
+    return config
+
+
+def sp_metadata(connection: SsoConnection) -> str:
+    """Plandisc's SAML metadata for the enterprise (Entra: Basic SAML Configuration, Upload metadata file)."""
+    return str(entity_descriptor(sp_config(connection)))
+
+
+def authn_request(connection: SsoConnection, *, relay_state: str) -> tuple[str, str]:
+    """An AuthnRequest for the enterprise's identity provider: its id, and the redirect URL carrying it."""
+    client = Saml2Client(config=sp_config(connection))
+    request_id, info = client.prepare_for_authenticate(
+        entityid=connection.idp_entity_id, relay_state=relay_state, binding=BINDING_HTTP_REDIRECT
+    )
+    return request_id, dict(info["headers"])["Location"]
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """A validated assertion: who it names and the ids services needs for InResponseTo and replay checks."""
+
+    id: str
+    name_id: str
+    in_response_to: str
+    expires_at: datetime
+    attributes: dict[str, list[str]]
+
+    def claim(self, name: str) -> str:
+        values = self.attributes.get(name) or [""]
+        return str(values[0]).strip()
+
+
+def read_response(connection: SsoConnection, saml_response: str) -> Assertion:
+    """
+    Validate a base64 SAMLResponse posted to the enterprise's reply URL, or raise SignInRefused.
+
+    pysaml2 checks the XML schema, the signature (on the response or the assertion) against the metadata's
+    certificates, the status, the Destination, NotBefore/NotOnOrAfter with SAML_CLOCK_SKEW_SECONDS of
+    slack, and the audience when there is one. The checks it leaves optional are made here: an audience
+    restriction naming this enterprise's entity id, the issuer, every bearer confirmation's Recipient and
+    NotOnOrAfter, and a single InResponseTo.
+    """
+    client = Saml2Client(config=sp_config(connection))
+    try:
+        response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding={})
+    # pysaml2 reports each failed check with its own exception class (and some with bare Exception); every
+    # one of them means the same here: the response is refused.
+    except Exception as exc:
+        raise SignInRefused(INVALID_RESPONSE, f"{type(exc).__name__}: {exc}") from exc
+    if response is None or response.assertion is None:
+        raise SignInRefused(INVALID_RESPONSE, "The response is not a SAML response for this reply URL.")
+    assertion = response.assertion
+
+    def refuse(detail: str) -> SignInRefused:
+        return SignInRefused(INVALID_RESPONSE, detail)
+
+    if assertion.issuer is None or assertion.issuer.text.strip() != connection.idp_entity_id:
+        raise refuse("The assertion is not issued by this enterprise's identity provider.")
+    conditions = assertion.conditions
+    audiences = [
+        audience.text.strip()
+        for restriction in (conditions.audience_restriction if conditions else [])
+        for audience in restriction.audience
+    ]
+    if connection.sp_entity_id not in audiences:
+        raise refuse(f"The assertion's audience is not {connection.sp_entity_id}.")
+    confirmations = [c for c in assertion.subject.subject_confirmation if c.method == SCM_BEARER]
+    data = [c.subject_confirmation_data for c in confirmations if c.subject_confirmation_data is not None]
+    if not data or len(data) != len(confirmations):
+        raise refuse("The assertion has no bearer subject confirmation.")
+    if any(d.recipient != connection.acs_url for d in data):
+        raise refuse(f"The assertion's recipient is not {connection.acs_url}.")
+    if any(not d.not_on_or_after for d in data):
+        raise refuse("The assertion's subject confirmation has no NotOnOrAfter.")
+    in_response_to = {response.in_response_to or ""} | {d.in_response_to or "" for d in data}
+    if len(in_response_to) != 1:
+        raise refuse("The response and its assertion answer different requests.")
+    if not response.name_id or not (response.name_id.text or "").strip():
+        raise refuse("The assertion has no NameID.")
+    expiries = [d.not_on_or_after for d in data] + (
+        [conditions.not_on_or_after] if conditions.not_on_or_after else []
+    )
+    expires_at = max(datetime(*str_to_time(value)[:6], tzinfo=UTC) for value in expiries)
+    return Assertion(
+        id=assertion.id,
+        name_id=response.name_id.text.strip(),
+        in_response_to=in_response_to.pop(),
+        expires_at=expires_at,
+        attributes=response.ava or {},
+    )

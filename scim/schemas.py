@@ -2,8 +2,7 @@
 The SCIM schemas this service provider stores and advertises.
 
 They are django-scim2's copies of the RFC 7643 schemas, trimmed to what Plandisc stores: no `password`
-(people sign in with single sign-on), plus the `display` sub-attribute of group members. The same
-definitions drive `/Schemas`, attribute-name resolution (case-insensitive) and value checks.
+(people sign in with single sign-on). The same definitions drive `/Schemas`, attribute-name resolution (case-insensitive) and value checks.
 """
 
 import copy
@@ -30,20 +29,8 @@ def _definitions() -> dict[str, dict]:
     user = _load("core/User.json")
     user["attributes"] = [a for a in user["attributes"] if a["name"] != "password"]
     group = _load("core/Group.json")
-    members = next(a for a in group["attributes"] if a["name"] == "members")
-    members["subAttributes"].append(
-        {
-            "name": "display",
-            "type": "string",
-            "multiValued": False,
-            "description": "A human-readable name for the member.",
-            "required": False,
-            "caseExact": False,
-            "mutability": "readOnly",
-            "returned": "default",
-            "uniqueness": "none",
-        }
-    )
+    # RFC 7643 §4.2 makes displayName REQUIRED; its schema listing in §8.7.1 says otherwise by mistake.
+    next(a for a in group["attributes"] if a["name"] == "displayName")["required"] = True
     enterprise_user = _load("extension/Enterprise-User.json")
     return {USER: user, ENTERPRISE_USER: enterprise_user, GROUP: group}
 
@@ -127,7 +114,7 @@ GROUP_SCHEMA = ResourceSchema(GROUP, ())
 def all_schemas() -> list[dict]:
     """What /Schemas lists (django-scim2's SCHEMAS_GETTER); the views add `meta.location`."""
     schemas = []
-    for uri, definition in DEFINITIONS.items():
+    for definition in DEFINITIONS.values():
         schema = copy.deepcopy(definition)
         schema["schemas"] = [SCHEMA]
         schema.pop("meta", None)

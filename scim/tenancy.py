@@ -16,7 +16,8 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone
@@ -106,14 +107,26 @@ def _rate_limited(enterprise: Enterprise) -> int:
     """Seconds until the enterprise may call again (0 when it may now). A fixed window per minute in the
     shared cache, so every worker on every host counts against the same limit."""
     now = int(time.time())
-    key = f"scim-rate:{enterprise.pk}:{now // 60}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
+    count = _count(f"scim-rate:{enterprise.pk}:{now // 60}", timeout=120)
     return 0 if count <= settings.SCIM_RATE_LIMIT_PER_MINUTE else 60 - now % 60
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to the counter `key` (created with `timeout`) and return it. On Redis this is one round trip;
+    Django's cache API needs three (add, then incr, which first checks that the key exists)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        key = backend.make_and_validate_key(key)
+        pipeline = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 def _record(request: HttpRequest, response: HttpResponse, enterprise: Enterprise, rest: str, started: float):

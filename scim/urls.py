@@ -9,7 +9,7 @@ from scim import views
 
 scim_patterns = [
     re_path(r"^$", views.NotImplementedView.as_view(), name="root"),
-    re_path(r"^\.search$", views.NotImplementedView.as_view(), name="search"),
+    re_path(r"^\.search$", views.RootSearchView.as_view(), name="search"),
     re_path(r"^Users/\.search$", views.UserSearchView.as_view(), name="users-search"),
     re_path(r"^Users(?:/(?P<uuid>[^/]+))?$", views.UsersView.as_view(), name="users"),
     re_path(r"^Groups/\.search$", views.GroupSearchView.as_view(), name="groups-search"),

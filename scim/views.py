@@ -66,11 +66,17 @@ class _Overrides:
     def load_body(self, body: bytes) -> dict:
         try:
             data = json.loads(body.decode("utf-8") or "{}")
-        except (UnicodeDecodeError, ValueError) as error:
+            # JSON can escape a lone surrogate ("\ud800"), which no database column can store.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeError, ValueError) as error:
             raise bad_request(f"The body is not valid JSON: {error}", "invalidSyntax") from None
         if not isinstance(data, dict):
             raise bad_request("The body must be a JSON object.", "invalidSyntax")
         return data
+
+
+MAX_INDEX = 2**31 - 1
+LOOKAHEAD = 1000  # keys a deep page reads past itself to learn the total (see ResourceView.page)
 
 
 @dataclass(frozen=True)
@@ -91,17 +97,21 @@ def list_query(params: Mapping) -> ListQuery:
     def number(name: str, default: int) -> int:
         value = params.get(name.lower(), default)
         try:
-            return int(value)
+            number = int(value)
         except (TypeError, ValueError):
             raise bad_request(f"'{name}' must be a whole number.") from None
+        if abs(number) > MAX_INDEX:
+            raise bad_request(f"'{name}' must be at most {MAX_INDEX}.")
+        return number
 
     sort_order = str(params.get("sortorder") or "ascending").lower()
     if sort_order not in ("ascending", "descending"):
         raise bad_request("'sortOrder' must be 'ascending' or 'descending'.")
     text = {name: params.get(name) for name in ("filter", "sortby", "attributes", "excludedattributes")}
-    if any(value is not None and not isinstance(value, str | list) for value in text.values()):
+    joined = {k: ",".join(v) if isinstance(v, list) and all(isinstance(i, str) for i in v) else v
+              for k, v in text.items()}
+    if any(value is not None and not isinstance(value, str) for value in joined.values()):
         raise bad_request("filter, sortBy, attributes and excludedAttributes must be strings.")
-    joined = {k: ",".join(v) if isinstance(v, list) else v for k, v in text.items()}
     return ListQuery(
         filter=joined["filter"] or None,
         # RFC 7644: startIndex below 1 means 1; count is capped at the advertised maximum.
@@ -224,22 +234,7 @@ class ResourceView:
         return self.single_response(adapter, Projection(query, self.schema))
 
     def list_response(self, query: ListQuery) -> HttpResponse:
-        parser = self.__class__.parser_getter()
-        if query.filter:
-            queryset = parser.search(query.filter, self.request)
-        else:
-            queryset = parser.queryset(self.request)
-        order = parser.order_field(query.sort_by) if query.sort_by else "pk"
-        queryset = queryset.order_by(f"-{order}" if query.descending else order, "pk")
-        projection = Projection(query, self.schema)
-        queryset = self.for_listing(queryset, projection)
-        offset = query.start - 1
-        page = list(queryset[offset : offset + query.count]) if query.count else []
-        if query.count and len(page) < query.count and (page or offset == 0):
-            total = offset + len(page)
-        else:
-            total = queryset.count()
-        resources = [self.render(self.adapter_class(obj, request=self.request), projection) for obj in page]
+        total, resources = self.page(query, query.start - 1, query.count)
         return scim_response(
             {
                 "schemas": [SchemaURI.LIST_RESPONSE],
@@ -249,6 +244,35 @@ class ResourceView:
                 "itemsPerPage": len(resources),
             }
         )
+
+    def page(self, query: ListQuery, offset: int, count: int) -> tuple[int, list[dict]]:
+        """How many resources match `query`, and the rendered ones from `offset` on, at most `count`."""
+        parser = self.__class__.parser_getter()
+        if query.filter:
+            queryset = parser.search(query.filter, self.request)
+        else:
+            queryset = parser.queryset(self.request)
+        order = parser.order_field(query.sort_by) if query.sort_by else "pk"
+        queryset = queryset.order_by(f"-{order}" if query.descending else order, "pk")
+        projection = Projection(query, self.schema)
+        keys = queryset.values_list("pk", flat=True)
+        queryset = self.for_listing(queryset, projection)
+        total = None
+        if count and offset and not queryset.query.distinct:
+            # A deep page takes its keys from an index-only scan and reads only its own rows (an OFFSET over
+            # the rows reads every row before the page: 70 ms instead of 13 at 100,000 users). The scan reads
+            # up to LOOKAHEAD keys past the page, so that near the end it also gives the total, without COUNT.
+            window = list(keys[offset : offset + count + LOOKAHEAD])
+            page = list(queryset.filter(pk__in=window[:count])) if window else []
+            if 0 < len(window) < count + LOOKAHEAD:
+                total = offset + len(window)
+        else:
+            page = list(queryset[offset : offset + count]) if count else []
+            if count and len(page) < count and (page or offset == 0):
+                total = offset + len(page)
+        if total is None:
+            total = queryset.count()
+        return total, [self.render(self.adapter_class(obj, request=self.request), projection) for obj in page]
 
     def for_listing(self, queryset, projection: Projection):
         return queryset
@@ -323,6 +347,31 @@ class UserSearchView(SearchView, UsersView):
 
 class GroupSearchView(SearchView, GroupsView):
     http_method_names = ["post"]
+
+
+class RootSearchView(SearchView, _Overrides, ResourceView, scim_views.SCIMView, _Guard):
+    """POST /.search: one search over Users, then Groups (RFC 7644 §3.4.3)."""
+
+    http_method_names = ["post"]
+
+    def page(self, query: ListQuery, offset: int, count: int) -> tuple[int, list[dict]]:
+        total, resources, refusals = 0, [], []
+        for view_class in (UsersView, GroupsView):
+            view = view_class()
+            view.setup(self.request)
+            try:
+                matched, page = view.page(query, max(offset - total, 0), count - len(resources))
+            except ScimError as error:
+                # A filter or sortBy that names an attribute only the other type has matches none of this one.
+                if error.scim_type != "invalidFilter":
+                    raise
+                refusals.append(error)
+                continue
+            total += matched
+            resources += page
+        if len(refusals) == 2:
+            raise refusals[0]
+        return total, resources
 
 
 class ServiceProviderConfig:

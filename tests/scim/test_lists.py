@@ -132,7 +132,9 @@ def test_count_is_capped_at_the_advertised_maximum(scim, people, settings):
     assert scim.get("/ServiceProviderConfig").json()["filter"] == {"supported": True, "maxResults": 2}
 
 
-@pytest.mark.parametrize("params", [{"startIndex": "one"}, {"count": "many"}, {"sortOrder": "sideways"}])
+@pytest.mark.parametrize(
+    "params", [{"startIndex": "one"}, {"count": "many"}, {"sortOrder": "sideways"}, {"startIndex": 10**19}]
+)
 def test_malformed_paging_is_400(scim, params):
     response = scim.get("/Users", params)
     assert response.status_code == HTTPStatus.BAD_REQUEST and response.json()["scimType"] == "invalidValue"

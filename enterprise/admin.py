@@ -27,7 +27,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class ScimTokenInline(admin.TabularInline):
     model = ScimToken
-    fields = ["hint", "created_at", "created_by", "last_used_at", "expires_at", "revoked_at", "revoked_by"]
+    fields = ScimToken.DISPLAY_FIELDS
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -61,7 +61,7 @@ class ScimTokenAdmin(ReadOnlyAdmin):
     search_fields = ["hint", "enterprise__name", "enterprise__slug"]
     list_select_related = ["enterprise"]
     # The digest is never shown: it is a secret's fingerprint and of no use to support staff.
-    fields = ["enterprise", "hint", "created_at", "created_by", "last_used_at", "expires_at", "revoked_at", "revoked_by"]
+    fields = ["enterprise", *ScimToken.DISPLAY_FIELDS]
     readonly_fields = fields
     actions = ["revoke"]
 

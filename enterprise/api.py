@@ -22,16 +22,7 @@ class ScimTokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ScimToken
-        fields = [
-            "id",
-            "hint",
-            "created_at",
-            "created_by",
-            "last_used_at",
-            "expires_at",
-            "revoked_at",
-            "revoked_by",
-        ]
+        fields = ["id", *ScimToken.DISPLAY_FIELDS]
 
 
 class HealthSerializer(serializers.Serializer):

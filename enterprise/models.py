@@ -18,7 +18,9 @@ class Enterprise(models.Model):
     # Goes into the SCIM endpoint URL: random, so endpoints cannot be enumerated.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     scim_enabled = models.BooleanField("SCIM provisioning enabled", default=True)
-    admins = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="administered_enterprises", blank=True)
+    admins = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="administered_enterprises", blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,6 +52,16 @@ class ScimToken(models.Model):
     """
 
     PREFIX = "pdscim_"
+    # What may be shown of a token anywhere (admin, API, page): never its digest.
+    DISPLAY_FIELDS = [
+        "hint",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_by",
+    ]
     OVERLAP = timedelta(hours=24)
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="scim_tokens")
@@ -103,7 +115,9 @@ class ProvisionedResource(models.Model):
         abstract = True
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["enterprise", "external_id"], name="%(class)s_unique_external_id"),
+            models.UniqueConstraint(
+                fields=["enterprise", "external_id"], name="%(class)s_unique_external_id"
+            ),
         ]
         indexes = [models.Index(fields=["enterprise", "id"], name="%(class)s_page_idx")]
 

@@ -21,8 +21,18 @@ from enterprise.models import Enterprise, Group, Member, ProvisioningEvent, Scim
 
 HEALTH_WINDOW = timedelta(hours=24)
 # What the activity table, its CSV and the API show of each SCIM request, after its time.
-ACTIVITY_FIELDS = ["method", "path", "resource_type", "resource_id", "status", "outcome", "scim_type", "detail",
-                   "duration_ms", "user_agent"]
+ACTIVITY_FIELDS = [
+    "method",
+    "path",
+    "resource_type",
+    "resource_id",
+    "status",
+    "outcome",
+    "scim_type",
+    "detail",
+    "duration_ms",
+    "user_agent",
+]
 CHART_HOURS = 7 * 24
 
 

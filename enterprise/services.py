@@ -4,6 +4,7 @@ commands and the SCIM adapters call these; they hold no rules of their own.
 """
 
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from importlib import import_module
 
@@ -44,7 +45,7 @@ def enterprise_create(*, slug: str, name: str, admin: AbstractBaseUser | None = 
 
 @transaction.atomic
 def enterprise_admin_ensure(*, enterprise: Enterprise, email: str, password: str | None) -> AbstractBaseUser:
-    """Make the account with this email an admin of the enterprise, creating it (or resetting its password)."""
+    """Make the account with this email an admin of the enterprise, creating it (or setting its password)."""
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(username=email, email=email)
@@ -56,7 +57,9 @@ def enterprise_admin_ensure(*, enterprise: Enterprise, email: str, password: str
 
 
 @transaction.atomic
-def scim_token_rotate(*, enterprise: Enterprise, actor: AbstractBaseUser | None = None) -> tuple[ScimToken, str]:
+def scim_token_rotate(
+    *, enterprise: Enterprise, actor: AbstractBaseUser | None = None
+) -> tuple[ScimToken, str]:
     """
     Issue a new SCIM token and return it with its plaintext, which the caller shows once and forgets.
 
@@ -65,7 +68,9 @@ def scim_token_rotate(*, enterprise: Enterprise, actor: AbstractBaseUser | None 
     """
     now = timezone.now()
     Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
-    enterprise.scim_tokens.live(now).filter(expires_at__isnull=True).update(expires_at=now + ScimToken.OVERLAP)
+    enterprise.scim_tokens.live(now).filter(expires_at__isnull=True).update(
+        expires_at=now + ScimToken.OVERLAP
+    )
     raw = ScimToken.PREFIX + secrets.token_urlsafe(32)
     token = ScimToken.objects.create(
         enterprise=enterprise,
@@ -89,7 +94,10 @@ def scim_token_revoke(*, token: ScimToken, actor: AbstractBaseUser | None = None
     if updated:
         token.refresh_from_db()
         AuditEvent.objects.create(
-            enterprise=token.enterprise, actor=actor, action=AuditEvent.Action.TOKEN_REVOKED, detail=token.hint
+            enterprise=token.enterprise,
+            actor=actor,
+            action=AuditEvent.Action.TOKEN_REVOKED,
+            detail=token.hint,
         )
 
 
@@ -98,9 +106,12 @@ def scim_token_revoke(*, token: ScimToken, actor: AbstractBaseUser | None = None
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-def scim_token_authenticate(*, enterprise: Enterprise, raw: str, now: datetime | None = None) -> ScimToken | None:
+def scim_token_authenticate(
+    *, public_id: uuid.UUID, raw: str, now: datetime | None = None
+) -> ScimToken | None:
     """
-    Return the enterprise's live token whose digest matches `raw`, or None.
+    Return the live token whose digest matches `raw`, of the enterprise with `public_id`, or None. Its
+    enterprise comes with it (one query: this runs on every SCIM request).
 
     The lookup is by SHA-256 digest through a unique index (the digest of a 256-bit random token reveals
     nothing, and equality on it is not a timing oracle for the token). The first use of a token retires
@@ -109,12 +120,19 @@ def scim_token_authenticate(*, enterprise: Enterprise, raw: str, now: datetime |
     if not raw.startswith(ScimToken.PREFIX):
         return None
     now = now or timezone.now()
-    token = ScimToken.objects.live(now).filter(enterprise=enterprise, digest=ScimToken.digest_of(raw)).first()
+    found = (
+        ScimToken.objects.live(now)
+        .select_related("enterprise")
+        .filter(enterprise__public_id=public_id, digest=ScimToken.digest_of(raw))
+    )
+    token = next(iter(found.order_by()[:1]), None)
     if token is None:
         return None
     if token.last_used_at is None:
         with transaction.atomic():
-            enterprise.scim_tokens.live(now).filter(created_at__lt=token.created_at).update(expires_at=now)
+            token.enterprise.scim_tokens.live(now).filter(created_at__lt=token.created_at).update(
+                expires_at=now
+            )
             ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
     elif now - token.last_used_at > LAST_USED_RESOLUTION:
         ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -122,7 +140,9 @@ def scim_token_authenticate(*, enterprise: Enterprise, raw: str, now: datetime |
 
 
 @transaction.atomic
-def enterprise_scim_toggle(*, enterprise: Enterprise, enabled: bool, actor: AbstractBaseUser | None = None) -> None:
+def enterprise_scim_toggle(
+    *, enterprise: Enterprise, enabled: bool, actor: AbstractBaseUser | None = None
+) -> None:
     if enterprise.scim_enabled == enabled:
         return
     enterprise.scim_enabled = enabled
@@ -356,8 +376,10 @@ def _sso_login_account_link(*, member: Member) -> None:
             ACCOUNT_ELSEWHERE.format(address=address, enterprise=enterprise),
             f"The login account for {address} is not one single sign-on may use.",
         )
-    member.user = candidates[0] if candidates else User.objects.create_user(
-        username=member.user_name, email=member.email or member.user_name
+    member.user = (
+        candidates[0]
+        if candidates
+        else User.objects.create_user(username=member.user_name, email=member.email or member.user_name)
     )
     member.save(update_fields=["user"])
 

@@ -33,7 +33,9 @@ DEBUG = envbool("DJANGO_DEBUG", "False")
 # An empty key is caught by the plandisc.E001 system check when DEBUG is off; in DEBUG a fixed
 # development key keeps `make run` working without configuration.
 SECRET_KEY = os.getenv("DJANGO_SECRET_KEY", "") or ("insecure-development-key" if DEBUG else "")
-ALLOWED_HOSTS = [h for h in os.getenv("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.getenv("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 PLANDISC_BASE_URL = os.getenv("PLANDISC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -87,7 +89,9 @@ TEMPLATES = [
 # IMMEDIATE transactions take the write lock up front so two writers never deadlock on an upgrade.
 SQLITE_PATH = BASE_DIR / "var" / "plandisc.sqlite3"
 DATABASES = {
-    "default": dj_database_url.config(default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60, conn_health_checks=True)
+    # No health check per request (a `SELECT 1` round trip each time): a connection that died is closed after
+    # the one request that finds out, which SCIM answers 503 with Retry-After.
+    "default": dj_database_url.config(default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SQLITE_PATH.parent.mkdir(exist_ok=True)
@@ -105,7 +109,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: shared state between workers and hosts (SCIM rate limits) lives here. Production sets REDIS_URL;
 # without it a per-process cache serves the single-process embedded run.
 if os.getenv("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -151,7 +160,7 @@ SCIM_SERVICE_PROVIDER = {
         {
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",
-            "description": "The enterprise's SCIM token from the Enterprise page, sent as 'Authorization: Bearer'.",
+            "description": "The enterprise's SCIM token (Enterprise page), as 'Authorization: Bearer'.",
             "primary": True,
         }
     ],

@@ -81,8 +81,20 @@ class ResourceAdapter:
 class MemberAdapter(ResourceAdapter, SCIMUser):
     resource_type = "User"
     url_name = "scim:users"
-    COLUMNS = ["user_name", "external_id", "display_name", "given_name", "family_name", "formatted_name",
-               "email", "email_type", "title", "preferred_language", "employee_number", "department"]
+    COLUMNS = [
+        "user_name",
+        "external_id",
+        "display_name",
+        "given_name",
+        "family_name",
+        "formatted_name",
+        "email",
+        "email_type",
+        "title",
+        "preferred_language",
+        "employee_number",
+        "department",
+    ]
 
     def __init__(self, obj: Member, request=None):
         super().__init__(obj, request=request)
@@ -114,8 +126,12 @@ class MemberAdapter(ResourceAdapter, SCIMUser):
             resource[ENTERPRISE_USER] = extension
         if include_groups and not self.created:
             groups = [
-                {"value": str(g.scim_id), "$ref": resource_location(f"Groups/{g.scim_id}"),
-                 "display": g.display_name, "type": "direct"}
+                {
+                    "value": str(g.scim_id),
+                    "$ref": resource_location(f"Groups/{g.scim_id}"),
+                    "display": g.display_name,
+                    "type": "direct",
+                }
                 for g in member.groups.all()
             ]
             if groups:
@@ -276,7 +292,8 @@ class GroupAdapter(ResourceAdapter, SCIMGroup):
         group, document = self.obj, self.document
         self.created = group.pk is None
         renamed = self.created or (group.display_name, group.external_id) != (
-            document["displayName"], document.get("externalId")
+            document["displayName"],
+            document.get("externalId"),
         )
         group.enterprise = self.request.scim_enterprise
         group.display_name = document["displayName"]
@@ -299,7 +316,9 @@ class GroupAdapter(ResourceAdapter, SCIMGroup):
         group = self.obj
         others = Group.objects.filter(enterprise=group.enterprise).exclude(pk=group.pk)
         if others.filter(display_name__iexact=group.display_name).exists():
-            return ScimError(409, f"A group with displayName '{group.display_name}' already exists.", "uniqueness")
+            return ScimError(
+                409, f"A group with displayName '{group.display_name}' already exists.", "uniqueness"
+            )
         return ScimError(409, f"A group with externalId '{group.external_id}' already exists.", "uniqueness")
 
     def _apply_members(self, operation: documents.Operation) -> None:
@@ -323,7 +342,9 @@ class GroupAdapter(ResourceAdapter, SCIMGroup):
         if operation.op == "replace" and not self.created:
             memberships.exclude(member__in=members).delete()
         GroupMembership.objects.bulk_create(
-            [GroupMembership(group=group, member_id=pk) for pk in members], ignore_conflicts=True, batch_size=1000
+            [GroupMembership(group=group, member_id=pk) for pk in members],
+            ignore_conflicts=True,
+            batch_size=1000,
         )
 
     def _members(self, value, strict: bool) -> list[int]:
@@ -340,8 +361,9 @@ class GroupAdapter(ResourceAdapter, SCIMGroup):
                 if strict:
                     raise bad_request(f"The member '{raw[:100]}' is not a user of this enterprise.") from None
         found = dict(
-            Member.objects.filter(enterprise=self.request.scim_enterprise, scim_id__in=list(ids))
-            .values_list("scim_id", "pk")
+            Member.objects.filter(enterprise=self.request.scim_enterprise, scim_id__in=list(ids)).values_list(
+                "scim_id", "pk"
+            )
         )
         missing = [raw for key, raw in ids.items() if key not in found]
         if strict and missing:
@@ -362,6 +384,9 @@ def _split_members(operation: documents.Operation) -> list[documents.Operation]:
     if operation.path or not isinstance(operation.value, dict):
         return [operation]
     rest = {k: v for k, v in operation.value.items() if k.lower() != "members"}
-    split = [documents.Operation(operation.op, "members", v)
-             for k, v in operation.value.items() if k.lower() == "members"]
+    split = [
+        documents.Operation(operation.op, "members", v)
+        for k, v in operation.value.items()
+        if k.lower() == "members"
+    ]
     return split + ([documents.Operation(operation.op, None, rest)] if rest else [])

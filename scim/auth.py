@@ -12,7 +12,9 @@ class ScimAuthCheck(SCIMAuthCheckMiddleware):
 
     def process_request(self, request):
         if getattr(request, "scim_enterprise", None) is None:
-            return error_response(ScimError(401, "Authentication required.", headers={"WWW-Authenticate": "Bearer"}))
+            return error_response(
+                ScimError(401, "Authentication required.", headers={"WWW-Authenticate": "Bearer"})
+            )
         return None
 
     def process_response(self, request, response):

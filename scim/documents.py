@@ -24,7 +24,9 @@ from scim.schemas import Attribute, ResourceSchema
 MAX_STRING_LENGTH = 8192
 MAX_OPERATIONS = 1000
 RESERVED = {"schemas", "id", "meta"}
-PATH = re.compile(r"^(?P<attr>[A-Za-z$][\w$-]*)(?:\[(?P<filter>.+)\])?(?:\.(?P<sub>[A-Za-z$][\w$-]*))?$", re.S)
+PATH = re.compile(
+    r"^(?P<attr>[A-Za-z$][\w$-]*)(?:\[(?P<filter>.+)\])?(?:\.(?P<sub>[A-Za-z$][\w$-]*))?$", re.S
+)
 
 
 def normalize(body: dict, schema: ResourceSchema) -> dict:
@@ -177,7 +179,9 @@ def parse_path(path: str, schema: ResourceSchema, lenient: bool = False) -> Targ
     value_filter = None
     if match["filter"]:
         if attribute.type != "complex":
-            raise bad_request(f"The path '{path}' filters an attribute that has no sub-attributes.", "invalidPath")
+            raise bad_request(
+                f"The path '{path}' filters an attribute that has no sub-attributes.", "invalidPath"
+            )
         value_filter = parse_value_filter(match["filter"], path)
     return Target(attribute.uri, attribute, value_filter, sub)
 

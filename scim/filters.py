@@ -20,7 +20,12 @@ from scim.errors import ScimError
 from scim.schemas import ENTERPRISE_USER
 
 MAX_FILTER_LENGTH = 4096
-CASE_EXACT_OPS = {"iexact": "exact", "icontains": "contains", "istartswith": "startswith", "iendswith": "endswith"}
+CASE_EXACT_OPS = {
+    "iexact": "exact",
+    "icontains": "contains",
+    "istartswith": "startswith",
+    "iendswith": "endswith",
+}
 ORDER_OPS = {"gt", "gte", "lt", "lte"}
 
 
@@ -101,8 +106,18 @@ class ScimFilter:
             return _Transpiler(cls.attr_map, cls.kinds).transpile(tree)
         except ScimError:
             raise
-        except (SCIMParserError, ValueError, TypeError, AttributeError, IndexError, KeyError, NotImplementedError):
-            raise invalid_filter(f"The filter '{filter_query[:200]}' is not valid SCIM filter syntax.") from None
+        except (
+            SCIMParserError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            KeyError,
+            NotImplementedError,
+        ):
+            raise invalid_filter(
+                f"The filter '{filter_query[:200]}' is not valid SCIM filter syntax."
+            ) from None
         except RecursionError:
             raise invalid_filter("The filter is nested too deeply.") from None
 
@@ -113,7 +128,9 @@ class ScimFilter:
         try:
             queryset = queryset.filter(query)
         except ValidationError as error:
-            raise invalid_filter(f"The filter has a value of the wrong form: {'; '.join(error.messages)}") from None
+            raise invalid_filter(
+                f"The filter has a value of the wrong form: {'; '.join(error.messages)}"
+            ) from None
         # A filter on a multi-valued relation (group members, a member's groups) joins one row per match.
         if any(join in filter_query.lower() for join in cls.multi_valued_joins):
             queryset = queryset.distinct()

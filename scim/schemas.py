@@ -2,7 +2,8 @@
 The SCIM schemas this service provider stores and advertises.
 
 They are django-scim2's copies of the RFC 7643 schemas, trimmed to what Plandisc stores: no `password`
-(people sign in with single sign-on). The same definitions drive `/Schemas`, attribute-name resolution (case-insensitive) and value checks.
+(people sign in with single sign-on). The same definitions drive `/Schemas`, attribute-name resolution
+(case-insensitive) and value checks.
 """
 
 import copy

@@ -56,47 +56,59 @@ class ScimTenantMiddleware:
         prefix = get_script_prefix()
         set_script_prefix(f"{prefix.rstrip('/')}/scim/v2/{match['public_id']}/")
         try:
-            enterprise = _enterprise(match["public_id"])
-            response = self._admit(request, enterprise, rest) or self.get_response(request)
+            enterprise, error = _admit(request, match["public_id"])
+            if error is None:
+                request.scim_enterprise = enterprise
+                response = self.get_response(request)
+            else:
+                request.scim_error = error
+                response = error_response(error)
         finally:
             set_script_prefix(prefix)
         if enterprise is not None:
             _record(request, response, enterprise, rest, started)
         return response
 
-    def _admit(self, request: HttpRequest, enterprise: Enterprise | None, rest: str) -> HttpResponse | None:
-        """An error response when the request may not reach the SCIM views, else None (and the tenant set)."""
-        error = _refusal(request, enterprise)
-        if error is not None:
-            request.scim_error = error
-            return error_response(error)
-        request.scim_enterprise = enterprise
-        return None
+
+# The same answer whether the enterprise exists or not, so endpoints cannot be probed.
+UNAUTHORIZED = ScimError(
+    401,
+    "The bearer token is missing, revoked or not valid for this endpoint.",
+    headers={"WWW-Authenticate": 'Bearer realm="plandisc-scim"'},
+)
 
 
-def _enterprise(public_id: str) -> Enterprise | None:
+def _admit(request: HttpRequest, public_id: str) -> tuple[Enterprise | None, ScimError | None]:
+    """The enterprise the request names (None if none), and why it may not reach the SCIM views (None if
+    it may)."""
     try:
-        return Enterprise.objects.filter(public_id=uuid.UUID(public_id)).first()
+        public_id = uuid.UUID(public_id)
     except ValueError:
-        return None
-
-
-def _refusal(request: HttpRequest, enterprise: Enterprise | None) -> ScimError | None:
+        return None, UNAUTHORIZED
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     token = None
-    if enterprise is not None and scheme.lower() == "bearer" and raw.strip():
-        token = services.scim_token_authenticate(enterprise=enterprise, raw=raw.strip())
+    if scheme.lower() == "bearer" and raw.strip():
+        token = services.scim_token_authenticate(public_id=public_id, raw=raw.strip())
     if token is None:
-        # The same answer whether the enterprise exists or not, so endpoints cannot be probed.
-        return ScimError(401, "The bearer token is missing, revoked or not valid for this endpoint.",
-                         headers={"WWW-Authenticate": 'Bearer realm="plandisc-scim"'})
+        # Refused requests are still recorded for the enterprise, so its admin sees them.
+        return Enterprise.objects.filter(public_id=public_id).first(), UNAUTHORIZED
+    return token.enterprise, _refusal(request, token.enterprise)
+
+
+def _refusal(request: HttpRequest, enterprise: Enterprise) -> ScimError | None:
     if not enterprise.scim_enabled:
-        return ScimError(403, "SCIM provisioning is turned off for this enterprise. An enterprise admin can "
-                              "turn it on in Plandisc, on the Enterprise page.")
+        return ScimError(
+            403,
+            "SCIM provisioning is turned off for this enterprise. An enterprise admin can "
+            "turn it on in Plandisc, on the Enterprise page.",
+        )
     limited = _rate_limited(enterprise)
     if limited:
-        return ScimError(429, "Too many requests for this enterprise; retry after the indicated delay.",
-                         headers={"Retry-After": str(limited)})
+        return ScimError(
+            429,
+            "Too many requests for this enterprise; retry after the indicated delay.",
+            headers={"Retry-After": str(limited)},
+        )
     length = request.headers.get("Content-Length") or "0"
     if not length.isdigit() or int(length) > settings.SCIM_MAX_BODY_BYTES:
         return ScimError(413, f"The request body is larger than {settings.SCIM_MAX_BODY_BYTES} bytes.")
@@ -141,7 +153,8 @@ def _record(request: HttpRequest, response: HttpResponse, enterprise: Enterprise
             method=request.method[:10],
             path=rest[:255],
             resource_type=(resource["type"][:-1] if resource else ""),
-            resource_id=((resource["id"] or "") if resource else "")[:64] or getattr(request, "scim_resource_id", ""),
+            resource_id=((resource["id"] or "") if resource else "")[:64]
+            or getattr(request, "scim_resource_id", ""),
             status=response.status_code,
             duration_ms=int((time.monotonic() - started) * 1000),
             scim_type=(getattr(error, "scim_type", None) or "")[:32],

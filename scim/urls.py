@@ -15,8 +15,12 @@ scim_patterns = [
     re_path(r"^Groups/\.search$", views.GroupSearchView.as_view(), name="groups-search"),
     re_path(r"^Groups(?:/(?P<uuid>[^/]+))?$", views.GroupsView.as_view(), name="groups"),
     re_path(r"^Me$", views.NotImplementedView.as_view(), name="me"),
-    re_path(r"^ServiceProviderConfig$", views.ServiceProviderConfigView.as_view(), name="service-provider-config"),
-    re_path(r"^ResourceTypes(?:/(?P<uuid>[^/]+))?$", views.ResourceTypesView.as_view(), name="resource-types"),
+    re_path(
+        r"^ServiceProviderConfig$", views.ServiceProviderConfigView.as_view(), name="service-provider-config"
+    ),
+    re_path(
+        r"^ResourceTypes(?:/(?P<uuid>[^/]+))?$", views.ResourceTypesView.as_view(), name="resource-types"
+    ),
     re_path(r"^Schemas(?:/(?P<uuid>[^/]+))?$", views.SchemasView.as_view(), name="schemas"),
     re_path(r"^Bulk$", views.NotImplementedView.as_view(), name="bulk"),
 ]

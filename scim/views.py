@@ -7,6 +7,7 @@ projection, ETags, PUT and PATCH through our adapters, and group PATCH answered 
 import json
 import logging
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,8 +34,10 @@ class _Guard(View):
 
     @method_decorator(csrf_exempt)
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # Reads need no transaction (and skip its BEGIN and COMMIT round trips); every write is one.
+        atomic = transaction.atomic() if request.method not in ("GET", "HEAD") else nullcontext()
         try:
-            with transaction.atomic():
+            with atomic:
                 return super().dispatch(request, *args, **kwargs)
         except SCIMException as error:
             request.scim_error = error
@@ -46,12 +49,13 @@ class _Guard(View):
             request.scim_error = ScimError(409, "The change conflicts with another resource.", "uniqueness")
         except DatabaseError:
             logger.exception("SCIM request failed in the database")
-            request.scim_error = ScimError(503, "The service is busy; please retry.", headers={"Retry-After": "5"})
+            request.scim_error = ScimError(
+                503, "The service is busy; please retry.", headers={"Retry-After": "5"}
+            )
         except Exception:
             logger.exception("SCIM request failed")
             request.scim_error = ScimError(500, "The request could not be completed.")
         return error_response(request.scim_error)
-
 
 
 class _Overrides:
@@ -108,8 +112,10 @@ def list_query(params: Mapping) -> ListQuery:
     if sort_order not in ("ascending", "descending"):
         raise bad_request("'sortOrder' must be 'ascending' or 'descending'.")
     text = {name: params.get(name) for name in ("filter", "sortby", "attributes", "excludedattributes")}
-    joined = {k: ",".join(v) if isinstance(v, list) and all(isinstance(i, str) for i in v) else v
-              for k, v in text.items()}
+    joined = {
+        k: ",".join(v) if isinstance(v, list) and all(isinstance(i, str) for i in v) else v
+        for k, v in text.items()
+    }
     if any(value is not None and not isinstance(value, str) for value in joined.values()):
         raise bad_request("filter, sortBy, attributes and excludedAttributes must be strings.")
     return ListQuery(
@@ -187,7 +193,11 @@ class Projection:
         if not subs or None in subs:
             return value
         if isinstance(value, list):
-            return [{k: v for k, v in item.items() if k.lower() in subs} for item in value if isinstance(item, dict)]
+            return [
+                {k: v for k, v in item.items() if k.lower() in subs}
+                for item in value
+                if isinstance(item, dict)
+            ]
         if isinstance(value, dict):
             return {k: v for k, v in value.items() if k.lower() in subs}
         return value
@@ -337,7 +347,9 @@ class SearchView:
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         body = self.load_body(request.body)
         if not isinstance(body, dict) or SchemaURI.SERACH_REQUEST not in (body.get("schemas") or []):
-            raise bad_request(f"The body must be a SearchRequest ({SchemaURI.SERACH_REQUEST}).", "invalidSyntax")
+            raise bad_request(
+                f"The body must be a SearchRequest ({SchemaURI.SERACH_REQUEST}).", "invalidSyntax"
+            )
         return self.list_response(list_query(body))
 
 
@@ -391,7 +403,10 @@ class ServiceProviderConfig:
             "sort": {"supported": True},
             "etag": {"supported": True},
             "authenticationSchemes": settings.SCIM_SERVICE_PROVIDER["AUTHENTICATION_SCHEMES"],
-            "meta": {"resourceType": "ServiceProviderConfig", "location": resource_location("ServiceProviderConfig")},
+            "meta": {
+                "resourceType": "ServiceProviderConfig",
+                "location": resource_location("ServiceProviderConfig"),
+            },
         }
 
 
@@ -413,16 +428,26 @@ class ResourceTypesView(_Overrides, scim_views.ResourceTypesView, _Guard):
     def get(self, request: HttpRequest, uuid: str | None = None, *args, **kwargs) -> HttpResponse:
         types = {
             "User": {
-                "schemas": [SchemaURI.RESOURCE_TYPE], "id": "User", "name": "User", "endpoint": "/Users",
+                "schemas": [SchemaURI.RESOURCE_TYPE],
+                "id": "User",
+                "name": "User",
+                "endpoint": "/Users",
                 "description": "A person provisioned by the enterprise's identity provider",
                 "schema": USER_SCHEMA.core,
                 "schemaExtensions": [{"schema": ENTERPRISE_USER, "required": False}],
                 "meta": {"resourceType": "ResourceType", "location": resource_location("ResourceTypes/User")},
             },
             "Group": {
-                "schemas": [SchemaURI.RESOURCE_TYPE], "id": "Group", "name": "Group", "endpoint": "/Groups",
-                "description": "A group of the enterprise's users", "schema": GROUP_SCHEMA.core,
-                "meta": {"resourceType": "ResourceType", "location": resource_location("ResourceTypes/Group")},
+                "schemas": [SchemaURI.RESOURCE_TYPE],
+                "id": "Group",
+                "name": "Group",
+                "endpoint": "/Groups",
+                "description": "A group of the enterprise's users",
+                "schema": GROUP_SCHEMA.core,
+                "meta": {
+                    "resourceType": "ResourceType",
+                    "location": resource_location("ResourceTypes/Group"),
+                },
             },
         }
         if uuid:
@@ -437,7 +462,8 @@ class SchemasView(_Overrides, scim_views.SchemasView, _Guard):
         schemas = {}
         for schema in self.schemas_by_uri.values():
             schemas[schema["id"]] = {
-                **schema, "meta": {"resourceType": "Schema", "location": resource_location(f"Schemas/{schema['id']}")}
+                **schema,
+                "meta": {"resourceType": "Schema", "location": resource_location(f"Schemas/{schema['id']}")},
             }
         if uuid:
             if uuid not in schemas:

@@ -38,7 +38,9 @@ class ScimClient:
 
     def send(self, method: str, path: str, body, headers: dict | None = None):
         data = body if isinstance(body, str | bytes) else json.dumps(body)
-        return getattr(self.client, method)(self.base + path, data, content_type=SCIM, headers=self._headers(headers))
+        return getattr(self.client, method)(
+            self.base + path, data, content_type=SCIM, headers=self._headers(headers)
+        )
 
     def post(self, path: str, body, headers: dict | None = None):
         return self.send("post", path, body, headers)

@@ -49,7 +49,9 @@ def test_no_token_secret_appears_in_any_admin_page(staff_client, enterprise, tok
 
 def test_tokens_cannot_be_edited_or_added(staff_client, token):
     stored, _ = token
-    response = staff_client.post(reverse("admin:enterprise_scimtoken_change", args=[stored.pk]), {"hint": "x"})
+    response = staff_client.post(
+        reverse("admin:enterprise_scimtoken_change", args=[stored.pk]), {"hint": "x"}
+    )
     assert response.status_code == 403
     assert staff_client.get(reverse("admin:enterprise_scimtoken_add")).status_code == 403
 

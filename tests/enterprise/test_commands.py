@@ -50,8 +50,16 @@ def test_the_token_works_only_for_its_own_enterprise():
 
 
 def test_create_enterprise_with_an_admin_creates_the_login():
-    data = _run("create_enterprise", "contoso", "--name", "Contoso",
-                "--admin-email", "megan@contoso.com", "--admin-password", "s3cret-Passw0rd")
+    data = _run(
+        "create_enterprise",
+        "contoso",
+        "--name",
+        "Contoso",
+        "--admin-email",
+        "megan@contoso.com",
+        "--admin-password",
+        "s3cret-Passw0rd",
+    )
 
     user = get_user_model().objects.get(email="megan@contoso.com")
     assert data["admin_email"] == "megan@contoso.com"

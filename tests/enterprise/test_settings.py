@@ -23,7 +23,11 @@ def test_production_with_a_secret_key_passes():
 def _start(env: dict) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | env
     return subprocess.run(
-        [sys.executable, "-c", "import plandisc.wsgi"], cwd=ROOT, env=environment, capture_output=True, text=True
+        [sys.executable, "-c", "import plandisc.wsgi"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
 
 

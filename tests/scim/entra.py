@@ -17,7 +17,11 @@ def create_user(user_name: str = "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee
         "userName": user_name,
         "active": True,
         "emails": [
-            {"primary": True, "type": "work", "value": "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com"}
+            {
+                "primary": True,
+                "type": "work",
+                "value": "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com",
+            }
         ],
         "meta": {"resourceType": "User"},
         "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
@@ -52,7 +56,10 @@ def patch(*operations: dict) -> dict:
 DISABLE_DEFAULT = patch({"op": "Replace", "path": "active", "value": "False"})
 ENABLE_DEFAULT = patch({"op": "Replace", "path": "active", "value": "True"})
 DISABLE_FLAG = patch({"op": "replace", "path": "active", "value": False})
-DISABLE_TUTORIAL = {"Operations": [{"op": "Replace", "path": "active", "value": False}], "schemas": [PATCH_OP]}
+DISABLE_TUTORIAL = {
+    "Operations": [{"op": "Replace", "path": "active", "value": False}],
+    "schemas": [PATCH_OP],
+}
 DISABLE_PATHLESS = patch({"op": "replace", "value": {"active": False}})
 
 REPLACE_DEFAULT = patch(

@@ -15,8 +15,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _fields(event: ProvisioningEvent) -> tuple:
-    return (event.method, event.path, event.resource_type, event.resource_id, event.status, event.scim_type,
-            event.detail)
+    return (
+        event.method,
+        event.path,
+        event.resource_type,
+        event.resource_id,
+        event.status,
+        event.scim_type,
+        event.detail,
+    )
 
 
 def test_each_request_is_recorded_with_its_outcome(scim, enterprise):
@@ -28,8 +35,15 @@ def test_each_request_is_recorded_with_its_outcome(scim, enterprise):
     events = list(enterprise.provisioning_events.order_by("id"))
     assert [_fields(e) for e in events] == [
         ("POST", "/Users", "User", user["id"], 201, "", ""),
-        ("POST", "/Users", "User", "", 409, "uniqueness",
-         "A user with userName 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee' already exists."),
+        (
+            "POST",
+            "/Users",
+            "User",
+            "",
+            409,
+            "uniqueness",
+            "A user with userName 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee' already exists.",
+        ),
         ("PATCH", f"/Users/{user['id']}", "User", user["id"], 200, "", ""),
         ("GET", "/Users", "User", "", 200, "", ""),
     ]
@@ -42,7 +56,10 @@ def test_refused_requests_are_recorded_and_the_token_is_not(scim, enterprise):
     scim.get("/Users")
 
     event = enterprise.provisioning_events.get()
-    assert (event.status, event.detail) == (401, "The bearer token is missing, revoked or not valid for this endpoint.")
+    assert (event.status, event.detail) == (
+        401,
+        "The bearer token is missing, revoked or not valid for this endpoint.",
+    )
     stored = " ".join(str(v) for v in ProvisioningEvent.objects.values_list().get())
     assert "pdscim_" not in stored
 
@@ -56,8 +73,13 @@ def test_prune_deletes_only_old_activity():
     enterprise = EnterpriseFactory()
     now = timezone.now()
     for age in (1, 89, 91, 400):
-        ProvisioningEvent.objects.create(enterprise=enterprise, created_at=now - timedelta(days=age), method="GET",
-                                         path="/Users", status=200)
+        ProvisioningEvent.objects.create(
+            enterprise=enterprise,
+            created_at=now - timedelta(days=age),
+            method="GET",
+            path="/Users",
+            status=200,
+        )
     out = StringIO()
     call_command("prune_provisioning_activity", stdout=out)
 

@@ -45,7 +45,9 @@ def test_a_token_of_another_enterprise_is_401(scim, other_scim):
 
 def test_an_unknown_enterprise_id_is_401_like_a_bad_token(scim):
     for public_id in ("2f1d9c2e-0000-4000-8000-000000000000", "contoso"):
-        response = Client().get(f"/scim/v2/{public_id}/Users", headers={"Authorization": f"Bearer {scim.token}"})
+        response = Client().get(
+            f"/scim/v2/{public_id}/Users", headers={"Authorization": f"Bearer {scim.token}"}
+        )
         _error(response, HTTPStatus.UNAUTHORIZED)
 
 
@@ -114,6 +116,10 @@ def test_scim_ignores_sessions_and_csrf(scim, admin_user):
     # A signed-in admin's browser session is no SCIM credential...
     _error(client.get(f"{scim.base}/Users"), HTTPStatus.UNAUTHORIZED)
     # ...and a token-authenticated POST needs no CSRF token.
-    response = client.post(f"{scim.base}/Users", entra.create_user(), content_type="application/scim+json",
-                           headers={"Authorization": f"Bearer {scim.token}"})
+    response = client.post(
+        f"{scim.base}/Users",
+        entra.create_user(),
+        content_type="application/scim+json",
+        headers={"Authorization": f"Bearer {scim.token}"},
+    )
     assert response.status_code == HTTPStatus.CREATED

@@ -1,4 +1,4 @@
-"""Entra runs requests in parallel: races end in one 201 and 409s, and concurrent group PATCHes lose nothing."""
+"""Entra runs requests in parallel: a race ends in one 201 and 409s; concurrent group PATCHes lose nothing."""
 
 import threading
 from collections import Counter
@@ -64,7 +64,10 @@ def test_concurrent_adds_and_removes_touch_only_their_own_members(scim):
     ]
     group = scim.post("/Groups", entra.create_group()).json()["id"]
     keep, drop = users[:THREADS], users[THREADS:]
-    scim.patch(f"/Groups/{group}", entra.patch({"op": "Add", "path": "members", "value": [{"value": u} for u in drop]}))
+    scim.patch(
+        f"/Groups/{group}",
+        entra.patch({"op": "Add", "path": "members", "value": [{"value": u} for u in drop]}),
+    )
 
     def change(index: int) -> int:
         body = entra.patch(
@@ -74,5 +77,7 @@ def test_concurrent_adds_and_removes_touch_only_their_own_members(scim):
         return scim.patch(f"/Groups/{group}", body).status_code
 
     assert set(_in_parallel(change)) == {HTTPStatus.NO_CONTENT}
-    remaining = set(GroupMembership.objects.filter(group__scim_id=group).values_list("member__scim_id", flat=True))
+    remaining = set(
+        GroupMembership.objects.filter(group__scim_id=group).values_list("member__scim_id", flat=True)
+    )
     assert {str(u) for u in remaining} == set(keep)

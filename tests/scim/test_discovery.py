@@ -44,5 +44,11 @@ def test_schemas_advertise_what_is_stored(scim):
     assert {"userName", "name", "displayName", "emails", "active", "preferredLanguage", "title"} <= names
     assert "password" not in names
     enterprise_attributes = {a["name"] for a in scim.get(f"/Schemas/{entra.ENTERPRISE}").json()["attributes"]}
-    assert enterprise_attributes == {"employeeNumber", "costCenter", "organization", "division", "department",
-                                     "manager"}
+    assert enterprise_attributes == {
+        "employeeNumber",
+        "costCenter",
+        "organization",
+        "division",
+        "department",
+        "manager",
+    }

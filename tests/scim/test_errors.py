@@ -41,7 +41,10 @@ def _error(response, status: int, scim_type: str | None = None) -> dict:
         ({"userName": "a" * 300}, "invalidValue"),
         ({"userName": "a\x00b"}, "invalidValue"),
         ({"userName": "a", entra.ENTERPRISE: "Sales"}, "invalidValue"),
-        ({"userName": "a", entra.ENTERPRISE: {"manager": "5a4b0e4e-0000-4000-8000-000000000000"}}, "invalidValue"),
+        (
+            {"userName": "a", entra.ENTERPRISE: {"manager": "5a4b0e4e-0000-4000-8000-000000000000"}},
+            "invalidValue",
+        ),
     ],
 )
 def test_a_bad_create_is_400_and_writes_nothing(scim, enterprise, body, scim_type):
@@ -64,7 +67,10 @@ def test_a_bad_create_is_400_and_writes_nothing(scim, enterprise, body, scim_typ
         ({"Operations": [{"op": "replace", "path": "name.nickname", "value": "x"}]}, "invalidPath"),
         ({"Operations": [{"op": "replace", "path": 'emails[type eq "work"', "value": "x"}]}, "invalidPath"),
         ({"Operations": [{"op": "replace", "path": 'userName[type eq "x"]', "value": "x"}]}, "invalidPath"),
-        ({"Operations": [{"op": "replace", "path": "urn:example:custom:1.0:User:x", "value": "x"}]}, "invalidPath"),
+        (
+            {"Operations": [{"op": "replace", "path": "urn:example:custom:1.0:User:x", "value": "x"}]},
+            "invalidPath",
+        ),
         ({"Operations": [{"op": "replace", "path": 42, "value": "x"}]}, "invalidPath"),
         ({"Operations": [{"op": "add", "path": "groups", "value": [{"value": "x"}]}]}, "mutability"),
         ({"Operations": [{"op": "remove", "path": "userName"}]}, "invalidValue"),
@@ -86,7 +92,9 @@ def test_a_rename_onto_another_users_name_is_409(scim, user):
     assert scim.get(f"/Users/{other['id']}").json() == other
 
 
-@pytest.mark.parametrize(("method", "path"), [("post", "/Users/{id}"), ("put", "/Users"), ("patch", "/Groups")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("post", "/Users/{id}"), ("put", "/Users"), ("patch", "/Groups")]
+)
 def test_a_method_on_the_wrong_endpoint_is_405(scim, user, method, path):
     _error(getattr(scim, method)(path.format(id=user["id"]), {}), HTTPStatus.METHOD_NOT_ALLOWED)
 
@@ -107,8 +115,13 @@ def test_loose_slashes_from_the_tenant_url_are_accepted(scim):
 
 def test_a_wrong_if_match_is_412_and_a_right_one_passes(scim, user):
     wrong = {"If-Match": 'W/"7"'}
-    _error(scim.patch(f"/Users/{user['id']}", entra.DISABLE_DEFAULT, headers=wrong), HTTPStatus.PRECONDITION_FAILED)
-    _error(scim.put(f"/Users/{user['id']}", entra.create_user(), headers=wrong), HTTPStatus.PRECONDITION_FAILED)
+    _error(
+        scim.patch(f"/Users/{user['id']}", entra.DISABLE_DEFAULT, headers=wrong),
+        HTTPStatus.PRECONDITION_FAILED,
+    )
+    _error(
+        scim.put(f"/Users/{user['id']}", entra.create_user(), headers=wrong), HTTPStatus.PRECONDITION_FAILED
+    )
     _error(scim.delete(f"/Users/{user['id']}", headers=wrong), HTTPStatus.PRECONDITION_FAILED)
     assert scim.get(f"/Users/{user['id']}").json()["active"] is True
 

@@ -28,8 +28,31 @@ GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
 # Strings a parser or a database column may choke on. A query string cannot carry a lone surrogate; JSON can.
-ODD_STRINGS = ['"', "\\", '\\"', "'", "\x00", "a\x00b", "é", "名前", "🙂", "\u202e", " ", "", "[", "]", "(",
-               ")", "x" * 300, "x" * 9000, "2026-01-31T12:00:00Z", "null", "true", "True", "False"]
+ODD_STRINGS = [
+    '"',
+    "\\",
+    '\\"',
+    "'",
+    "\x00",
+    "a\x00b",
+    "é",
+    "名前",
+    "🙂",
+    "\u202e",
+    " ",
+    "",
+    "[",
+    "]",
+    "(",
+    ")",
+    "x" * 300,
+    "x" * 9000,
+    "2026-01-31T12:00:00Z",
+    "null",
+    "true",
+    "True",
+    "False",
+]
 TEXT = st.one_of(st.text(max_size=20), st.sampled_from([*ODD_STRINGS, "\ud800", "a\udfffb"]))
 QUERY_TEXT = st.one_of(st.text(st.characters(codec="utf-8"), max_size=40), st.sampled_from(ODD_STRINGS))
 
@@ -39,14 +62,48 @@ IDS = st.sampled_from(["@user", "@manager", "@foreign", "@group", "@other-group"
 
 # Filters ---------------------------------------------------------------------------------------------------
 
-PATHS = st.sampled_from([
-    "userName", "USERNAME", "displayName", "name.givenName", "name.familyName", "name.formatted", "emails",
-    "emails.value", "emails.type", "title", "active", "externalId", "id", "meta.created", "meta.lastModified",
-    "manager", "manager.value", "groups", "groups.value", "groups.display", "members", "members.value",
-    "members.display", "preferredLanguage", "employeeNumber", "department", "nickName", "meta", "name",
-    f"{entra.ENTERPRISE}:department", f"{entra.ENTERPRISE}:manager", f"{entra.ENTERPRISE}:manager.value",
-    f"{entra.USER_SCHEMA}:userName", f"{GROUP_SCHEMA}:displayName", "urn:bogus:x", "a.b.c", "$ref", "9lives",
-])
+PATHS = st.sampled_from(
+    [
+        "userName",
+        "USERNAME",
+        "displayName",
+        "name.givenName",
+        "name.familyName",
+        "name.formatted",
+        "emails",
+        "emails.value",
+        "emails.type",
+        "title",
+        "active",
+        "externalId",
+        "id",
+        "meta.created",
+        "meta.lastModified",
+        "manager",
+        "manager.value",
+        "groups",
+        "groups.value",
+        "groups.display",
+        "members",
+        "members.value",
+        "members.display",
+        "preferredLanguage",
+        "employeeNumber",
+        "department",
+        "nickName",
+        "meta",
+        "name",
+        f"{entra.ENTERPRISE}:department",
+        f"{entra.ENTERPRISE}:manager",
+        f"{entra.ENTERPRISE}:manager.value",
+        f"{entra.USER_SCHEMA}:userName",
+        f"{GROUP_SCHEMA}:displayName",
+        "urn:bogus:x",
+        "a.b.c",
+        "$ref",
+        "9lives",
+    ]
+)
 OPERATORS = st.sampled_from(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "EQ", "Co", "sW", "Gt"])
 COMPARE_VALUES = st.one_of(
     st.text(st.characters(codec="utf-8"), max_size=15).map(json.dumps),  # a well-escaped string
@@ -67,27 +124,35 @@ VALUE_PATHS = st.builds(
 FILTERS = st.recursive(
     st.one_of(ATTRIBUTE_EXPRESSIONS, VALUE_PATHS),
     lambda inner: st.one_of(
-        st.builds(lambda a, op, b: f"{a} {op} {b}", inner, st.sampled_from(["and", "or", "AND", "Or"]),
-                  inner),
+        st.builds(
+            lambda a, op, b: f"{a} {op} {b}", inner, st.sampled_from(["and", "or", "AND", "Or"]), inner
+        ),
         st.builds(lambda f: f"not ({f})", inner),
         st.builds(lambda f: f"({f})", inner),
     ),
     max_leaves=8,
 )
 # A grammar filter with text spliced in somewhere, and plain text.
-MUTATED_FILTERS = st.builds(lambda f, at, s: f[: at % (len(f) + 1)] + s + f[at % (len(f) + 1) :],
-                            FILTERS, st.integers(0, 500), QUERY_TEXT)
+MUTATED_FILTERS = st.builds(
+    lambda f, at, s: f[: at % (len(f) + 1)] + s + f[at % (len(f) + 1) :],
+    FILTERS,
+    st.integers(0, 500),
+    QUERY_TEXT,
+)
 RAW_FILTERS = st.one_of(MUTATED_FILTERS, QUERY_TEXT, st.text(st.characters(codec="utf-8"), max_size=300))
 NUMBERS = st.one_of(st.integers(), st.integers(min_value=2**31), st.sampled_from(["1", "1e3", "", "NaN"]))
-LIST_PARAMETERS = st.fixed_dictionaries({}, optional={
-    "filter": st.one_of(FILTERS, RAW_FILTERS),
-    "startIndex": st.one_of(NUMBERS, QUERY_TEXT),
-    "count": st.one_of(NUMBERS, QUERY_TEXT),
-    "sortBy": st.one_of(PATHS, QUERY_TEXT),
-    "sortOrder": st.one_of(st.sampled_from(["ascending", "descending", "DESCENDING", "up"]), QUERY_TEXT),
-    "attributes": st.one_of(PATHS, QUERY_TEXT),
-    "excludedAttributes": st.one_of(PATHS, QUERY_TEXT),
-})
+LIST_PARAMETERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "filter": st.one_of(FILTERS, RAW_FILTERS),
+        "startIndex": st.one_of(NUMBERS, QUERY_TEXT),
+        "count": st.one_of(NUMBERS, QUERY_TEXT),
+        "sortBy": st.one_of(PATHS, QUERY_TEXT),
+        "sortOrder": st.one_of(st.sampled_from(["ascending", "descending", "DESCENDING", "up"]), QUERY_TEXT),
+        "attributes": st.one_of(PATHS, QUERY_TEXT),
+        "excludedAttributes": st.one_of(PATHS, QUERY_TEXT),
+    },
+)
 
 # Bodies ----------------------------------------------------------------------------------------------------
 
@@ -96,40 +161,112 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.one_of(TEXT, PATHS), inner, max_size=4),
     max_leaves=12,
 )
-ELEMENT = st.fixed_dictionaries({"value": st.one_of(TEXT, IDS)}, optional={
-    "type": st.sampled_from(["work", "home", "Work", ""]),
-    "primary": st.sampled_from([True, "True", 1]),
-    "display": TEXT,
-    "$ref": TEXT,
-})
-VALUES = st.one_of(TEXT, IDS, st.booleans(), st.sampled_from(["True", "False", ""]), st.integers(), st.none(),
-                   ELEMENT, st.lists(ELEMENT, max_size=3), JSON)
+ELEMENT = st.fixed_dictionaries(
+    {"value": st.one_of(TEXT, IDS)},
+    optional={
+        "type": st.sampled_from(["work", "home", "Work", ""]),
+        "primary": st.sampled_from([True, "True", 1]),
+        "display": TEXT,
+        "$ref": TEXT,
+    },
+)
+VALUES = st.one_of(
+    TEXT,
+    IDS,
+    st.booleans(),
+    st.sampled_from(["True", "False", ""]),
+    st.integers(),
+    st.none(),
+    ELEMENT,
+    st.lists(ELEMENT, max_size=3),
+    JSON,
+)
 PATCH_PATHS = st.one_of(
-    st.sampled_from([
-        "active", "displayName", "userName", "title", "externalId", "name.givenName", "name.familyName",
-        "name", 'emails[type eq "work"].value', 'emails[type eq "work"]', "emails", "emails.value",
-        "emails[value pr]", 'addresses[type eq "work"].streetAddress', 'phoneNumbers[type eq "mobile"].value',
-        "preferredLanguage", f"{entra.ENTERPRISE}:department", f"{entra.ENTERPRISE}:manager",
-        f"{entra.ENTERPRISE}:employeeNumber", entra.ENTERPRISE, "manager", 'manager[value eq "@manager"]',
-        "roles", "groups", "id", "meta.created", "schemas", "members", 'members[value eq "@user"]',
-        'members[value eq "@user"].display', "members.value", 'members[display co "a"]', "x[", "emails[",
-        "emails[type eq]", 'emails[type eq "a"].bogus', "urn:bogus:x", f"{entra.USER_SCHEMA}:userName",
-        f"{GROUP_SCHEMA}:displayName", "name.givenName.x",
-    ]),
+    st.sampled_from(
+        [
+            "active",
+            "displayName",
+            "userName",
+            "title",
+            "externalId",
+            "name.givenName",
+            "name.familyName",
+            "name",
+            'emails[type eq "work"].value',
+            'emails[type eq "work"]',
+            "emails",
+            "emails.value",
+            "emails[value pr]",
+            'addresses[type eq "work"].streetAddress',
+            'phoneNumbers[type eq "mobile"].value',
+            "preferredLanguage",
+            f"{entra.ENTERPRISE}:department",
+            f"{entra.ENTERPRISE}:manager",
+            f"{entra.ENTERPRISE}:employeeNumber",
+            entra.ENTERPRISE,
+            "manager",
+            'manager[value eq "@manager"]',
+            "roles",
+            "groups",
+            "id",
+            "meta.created",
+            "schemas",
+            "members",
+            'members[value eq "@user"]',
+            'members[value eq "@user"].display',
+            "members.value",
+            'members[display co "a"]',
+            "x[",
+            "emails[",
+            "emails[type eq]",
+            'emails[type eq "a"].bogus',
+            "urn:bogus:x",
+            f"{entra.USER_SCHEMA}:userName",
+            f"{GROUP_SCHEMA}:displayName",
+            "name.givenName.x",
+        ]
+    ),
     VALUE_PATHS,
     TEXT,
 )
-PATHLESS_KEYS = st.one_of(st.sampled_from([
-    "active", "displayName", "userName", "name.givenName", "title", "externalId", "members", "emails",
-    'emails[type eq "work"].value', f"{entra.ENTERPRISE}:department", f"{entra.ENTERPRISE}:manager",
-    entra.ENTERPRISE, f"{entra.USER_SCHEMA}:displayName", "id", "meta", "schemas",
-]), TEXT)
+PATHLESS_KEYS = st.one_of(
+    st.sampled_from(
+        [
+            "active",
+            "displayName",
+            "userName",
+            "name.givenName",
+            "title",
+            "externalId",
+            "members",
+            "emails",
+            'emails[type eq "work"].value',
+            f"{entra.ENTERPRISE}:department",
+            f"{entra.ENTERPRISE}:manager",
+            entra.ENTERPRISE,
+            f"{entra.USER_SCHEMA}:displayName",
+            "id",
+            "meta",
+            "schemas",
+        ]
+    ),
+    TEXT,
+)
 # Well-formed operations in the shapes Entra ID and Okta send, with ordinary values: most should succeed.
 NAME = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=30)
-STRING_PATHS = st.sampled_from([
-    "displayName", "title", "name.givenName", "name.familyName", "preferredLanguage", "externalId",
-    'emails[type eq "work"].value', f"{entra.ENTERPRISE}:department", f"{entra.ENTERPRISE}:employeeNumber",
-])
+STRING_PATHS = st.sampled_from(
+    [
+        "displayName",
+        "title",
+        "name.givenName",
+        "name.familyName",
+        "preferredLanguage",
+        "externalId",
+        'emails[type eq "work"].value',
+        f"{entra.ENTERPRISE}:department",
+        f"{entra.ENTERPRISE}:employeeNumber",
+    ]
+)
 MANAGER = st.sampled_from(["@manager", "@user", "@foreign", NOBODY, ""])
 MEMBERS = st.lists(st.fixed_dictionaries({"value": IDS}), min_size=1, max_size=3)
 ACTIVE = st.sampled_from([True, False, "True", "False"])
@@ -143,11 +280,19 @@ def _op(op: str, path: str | None, value=None) -> dict:
 ENTRA_OPERATIONS = st.one_of(
     st.builds(_op, st.sampled_from(["Replace", "replace", "Add"]), STRING_PATHS, NAME),
     st.builds(_op, st.sampled_from(["Replace", "replace"]), st.just("active"), ACTIVE),
-    st.builds(_op, st.sampled_from(["Add", "replace"]), st.just(f"{entra.ENTERPRISE}:manager"),
-              st.one_of(MANAGER, MANAGER.map(lambda v: {"value": v}))),
+    st.builds(
+        _op,
+        st.sampled_from(["Add", "replace"]),
+        st.just(f"{entra.ENTERPRISE}:manager"),
+        st.one_of(MANAGER, MANAGER.map(lambda v: {"value": v})),
+    ),
     st.builds(_op, st.sampled_from(["Remove", "remove"]), STRING_PATHS),
-    st.builds(_op, st.just("replace"), st.sampled_from(["userName", "externalId"]),
-              st.one_of(NAME, st.sampled_from(["BOSS@contoso.com", "boss"]))),
+    st.builds(
+        _op,
+        st.just("replace"),
+        st.sampled_from(["userName", "externalId"]),
+        st.one_of(NAME, st.sampled_from(["BOSS@contoso.com", "boss"])),
+    ),
     st.builds(_op, st.just("replace"), st.none(), st.dictionaries(PATHLESS_NAMES, NAME)),
     st.builds(_op, st.sampled_from(["add", "Add", "remove", "replace"]), st.just("members"), MEMBERS),
     st.builds(_op, st.just("Remove"), IDS.map(lambda v: f'members[value eq "{v}"]')),
@@ -169,19 +314,34 @@ PATCH_BODIES = st.one_of(
 )
 USER_BODIES = st.one_of(
     st.builds(entra.create_user, NAME),
-    st.fixed_dictionaries({"userName": st.one_of(TEXT, st.integers())}, optional={
-        "schemas": st.just([entra.USER_SCHEMA, entra.ENTERPRISE]) | JSON,
-        "externalId": VALUES, "active": VALUES, "displayName": VALUES, "emails": VALUES, "name": VALUES,
-        "title": VALUES, "groups": VALUES, "id": TEXT, "meta": JSON,
-        entra.ENTERPRISE: JSON | st.dictionaries(st.sampled_from(["department", "manager"]), VALUES),
-    }),
+    st.fixed_dictionaries(
+        {"userName": st.one_of(TEXT, st.integers())},
+        optional={
+            "schemas": st.just([entra.USER_SCHEMA, entra.ENTERPRISE]) | JSON,
+            "externalId": VALUES,
+            "active": VALUES,
+            "displayName": VALUES,
+            "emails": VALUES,
+            "name": VALUES,
+            "title": VALUES,
+            "groups": VALUES,
+            "id": TEXT,
+            "meta": JSON,
+            entra.ENTERPRISE: JSON | st.dictionaries(st.sampled_from(["department", "manager"]), VALUES),
+        },
+    ),
     JSON,
 )
 GROUP_BODIES = st.one_of(
     st.fixed_dictionaries({"displayName": NAME}, optional={"externalId": NAME, "members": MEMBERS}),
-    st.fixed_dictionaries({"displayName": st.one_of(TEXT, st.integers())}, optional={
-        "schemas": st.just([GROUP_SCHEMA]) | JSON, "externalId": VALUES, "members": VALUES,
-    }),
+    st.fixed_dictionaries(
+        {"displayName": st.one_of(TEXT, st.integers())},
+        optional={
+            "schemas": st.just([GROUP_SCHEMA]) | JSON,
+            "externalId": VALUES,
+            "members": VALUES,
+        },
+    ),
     JSON,
 )
 

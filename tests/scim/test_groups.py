@@ -32,7 +32,9 @@ def _member_ids(scim, group) -> list[str]:
 
 
 def _add(*ids: str) -> dict:
-    return entra.patch({"op": "Add", "path": "members", "value": [{"$ref": None, "value": id_} for id_ in ids]})
+    return entra.patch(
+        {"op": "Add", "path": "members", "value": [{"$ref": None, "value": id_} for id_ in ids]}
+    )
 
 
 def test_create_with_microsofts_extra_schema_answers_201_with_no_members(scim, enterprise, group):
@@ -107,7 +109,9 @@ def test_members_are_listed_with_references(scim, enterprise, group, users):
 
 def test_legacy_remove_with_a_value_list_removes_only_those(scim, group, users):
     scim.patch(f"/Groups/{group['id']}", _add(*users))
-    body = entra.patch({"op": "Remove", "path": "members", "value": [{"value": users[0]}, {"value": users[2]}]})
+    body = entra.patch(
+        {"op": "Remove", "path": "members", "value": [{"value": users[0]}, {"value": users[2]}]}
+    )
 
     assert scim.patch(f"/Groups/{group['id']}", body).status_code == HTTPStatus.NO_CONTENT
     assert sorted(_member_ids(scim, group)) == sorted([users[1], users[3]])

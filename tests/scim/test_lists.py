@@ -42,20 +42,27 @@ def _names(response) -> list[str]:
     ("filter_", "expected"),
     [
         ('userName eq "ALEX.WILBER@contoso.com"', ["alex.wilber@contoso.com"]),
-        ('userName ne "alex.wilber@contoso.com"', ["megan.bowen@contoso.com", "lee.gu@fabrikam.com",
-                                                    "nestor.wilke@contoso.com"]),
+        (
+            'userName ne "alex.wilber@contoso.com"',
+            ["megan.bowen@contoso.com", "lee.gu@fabrikam.com", "nestor.wilke@contoso.com"],
+        ),
         ('userName co "WIL"', ["alex.wilber@contoso.com", "nestor.wilke@contoso.com"]),
         ('userName sw "meg"', ["megan.bowen@contoso.com"]),
         ('userName ew "@FABRIKAM.com"', ["lee.gu@fabrikam.com"]),
         ('displayName gt "Lee Gu"', ["megan.bowen@contoso.com", "nestor.wilke@contoso.com"]),
-        ('displayName ge "Lee Gu"', ["megan.bowen@contoso.com", "lee.gu@fabrikam.com", "nestor.wilke@contoso.com"]),
+        (
+            'displayName ge "Lee Gu"',
+            ["megan.bowen@contoso.com", "lee.gu@fabrikam.com", "nestor.wilke@contoso.com"],
+        ),
         ('displayName lt "Lee Gu"', ["alex.wilber@contoso.com"]),
         ('displayName le "Lee Gu"', ["alex.wilber@contoso.com", "lee.gu@fabrikam.com"]),
         ("externalId pr", ["alex.wilber@contoso.com", "megan.bowen@contoso.com", "lee.gu@fabrikam.com"]),
         ("not (externalId pr)", ["nestor.wilke@contoso.com"]),
         ("active eq false", ["lee.gu@fabrikam.com"]),
-        ('active eq true and userName ew "contoso.com"', ["alex.wilber@contoso.com", "megan.bowen@contoso.com",
-                                                            "nestor.wilke@contoso.com"]),
+        (
+            'active eq true and userName ew "contoso.com"',
+            ["alex.wilber@contoso.com", "megan.bowen@contoso.com", "nestor.wilke@contoso.com"],
+        ),
         ('(userName sw "alex" or userName sw "lee") and active eq true', ["alex.wilber@contoso.com"]),
         ('emails.value eq "megan.bowen@contoso.com"', ["megan.bowen@contoso.com"]),
         ('emails[type eq "work" and value co "FABRIKAM"]', ["lee.gu@fabrikam.com"]),
@@ -86,7 +93,7 @@ def test_external_id_compares_case_exactly(scim, people):
         'active eq "yes"',
         "((((userName pr",
         'userName eq "nul\x00"',
-        'x' * 5000,
+        "x" * 5000,
     ],
 )
 def test_a_filter_we_cannot_answer_is_400_invalid_filter(scim, people, filter_):
@@ -98,8 +105,12 @@ def test_a_filter_we_cannot_answer_is_400_invalid_filter(scim, people, filter_):
 
 def test_sort_by_any_filterable_attribute(scim, people):
     response = scim.get("/Users", {"sortBy": "displayName", "sortOrder": "descending"})
-    assert _names(response) == ["nestor.wilke@contoso.com", "megan.bowen@contoso.com", "lee.gu@fabrikam.com",
-                                "alex.wilber@contoso.com"]
+    assert _names(response) == [
+        "nestor.wilke@contoso.com",
+        "megan.bowen@contoso.com",
+        "lee.gu@fabrikam.com",
+        "alex.wilber@contoso.com",
+    ]
     assert _names(scim.get("/Users", {"sortBy": "userName"}))[0] == "alex.wilber@contoso.com"
     response = scim.get("/Users", {"sortBy": "nickName"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
@@ -117,7 +128,11 @@ def test_pages_are_counted_and_sliced(scim, people):
 
 def test_count_zero_gives_only_the_total(scim, people):
     assert scim.get("/Users", {"count": 0}).json() == {
-        "schemas": [entra.LIST], "totalResults": 4, "Resources": [], "startIndex": 1, "itemsPerPage": 0,
+        "schemas": [entra.LIST],
+        "totalResults": 4,
+        "Resources": [],
+        "startIndex": 1,
+        "itemsPerPage": 0,
     }
 
 
@@ -141,8 +156,9 @@ def test_malformed_paging_is_400(scim, params):
 
 
 def test_attributes_returns_only_those_plus_id_and_schemas(scim, people):
-    response = scim.get("/Users", {"filter": 'userName eq "alex.wilber@contoso.com"',
-                                   "attributes": "userName,emails.value"})
+    response = scim.get(
+        "/Users", {"filter": 'userName eq "alex.wilber@contoso.com"', "attributes": "userName,emails.value"}
+    )
     assert response.json()["Resources"] == [
         {
             "schemas": [entra.USER_SCHEMA, entra.ENTERPRISE],
@@ -154,14 +170,20 @@ def test_attributes_returns_only_those_plus_id_and_schemas(scim, people):
 
 
 def test_attributes_can_name_extension_attributes(scim, people):
-    user = scim.get(f"/Users/{people['alex.wilber@contoso.com']}",
-                    {"attributes": f"{entra.ENTERPRISE}:department"}).json()
-    assert user == {"schemas": [entra.USER_SCHEMA, entra.ENTERPRISE], "id": people["alex.wilber@contoso.com"],
-                    entra.ENTERPRISE: {"department": "Sales"}}
+    user = scim.get(
+        f"/Users/{people['alex.wilber@contoso.com']}", {"attributes": f"{entra.ENTERPRISE}:department"}
+    ).json()
+    assert user == {
+        "schemas": [entra.USER_SCHEMA, entra.ENTERPRISE],
+        "id": people["alex.wilber@contoso.com"],
+        entra.ENTERPRISE: {"department": "Sales"},
+    }
 
 
 def test_excluded_attributes_drops_them(scim, people):
-    user = scim.get(f"/Users/{people['lee.gu@fabrikam.com']}", {"excludedAttributes": "emails,meta,displayName"}).json()
+    user = scim.get(
+        f"/Users/{people['lee.gu@fabrikam.com']}", {"excludedAttributes": "emails,meta,displayName"}
+    ).json()
     assert set(user) == {"schemas", "id", "userName", "externalId", "active", entra.ENTERPRISE}
 
 
@@ -179,9 +201,16 @@ def test_search_takes_the_parameters_from_the_body(scim, people):
     assert response.status_code == HTTPStatus.OK
     assert response.json()["totalResults"] == 3
     assert response.json()["Resources"] == [
-        {"schemas": [entra.USER_SCHEMA], "id": people["nestor.wilke@contoso.com"], "userName": "nestor.wilke@contoso.com"},
-        {"schemas": [entra.USER_SCHEMA, entra.ENTERPRISE], "id": people["megan.bowen@contoso.com"],
-         "userName": "megan.bowen@contoso.com"},
+        {
+            "schemas": [entra.USER_SCHEMA],
+            "id": people["nestor.wilke@contoso.com"],
+            "userName": "nestor.wilke@contoso.com",
+        },
+        {
+            "schemas": [entra.USER_SCHEMA, entra.ENTERPRISE],
+            "id": people["megan.bowen@contoso.com"],
+            "userName": "megan.bowen@contoso.com",
+        },
     ]
 
 

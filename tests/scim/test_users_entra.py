@@ -24,7 +24,11 @@ def test_test_connection_gets_an_empty_list_response(scim):
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"] == CONTENT_TYPE
     assert response.json() == {
-        "schemas": [entra.LIST], "totalResults": 0, "Resources": [], "startIndex": 1, "itemsPerPage": 0,
+        "schemas": [entra.LIST],
+        "totalResults": 0,
+        "Resources": [],
+        "startIndex": 1,
+        "itemsPerPage": 0,
     }
 
 
@@ -44,7 +48,11 @@ def test_create_answers_201_with_the_full_resource_location_and_version(scim, en
         "userName": "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee",
         "active": True,
         "emails": [
-            {"primary": True, "type": "work", "value": "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com"}
+            {
+                "primary": True,
+                "type": "work",
+                "value": "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com",
+            }
         ],
         "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
         "meta": {
@@ -85,7 +93,8 @@ def test_create_with_the_enterprise_extension_stores_it(scim, enterprise):
         "/Users?filter=userName+eq+%22Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee%22",
         '/Users?filter=userName eq "TEST_USER_00AA00AA-BB11-CC22-DD33-44EE44EE44EE"',
         "/Users?filter=externalId+eq+%220a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef%22",
-        '/Users?filter=emails[type eq "work"].value eq "test_user_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com"',
+        '/Users?filter=emails[type eq "work"].value eq '
+        '"test_user_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com"',
     ],
 )
 def test_each_matching_attribute_finds_the_user(scim, query):
@@ -99,12 +108,17 @@ def test_each_matching_attribute_finds_the_user(scim, query):
 
 def test_external_id_is_matched_exactly(scim):
     _created(scim)
-    assert scim.get('/Users?filter=externalId eq "0A21F0F2-8D2A-4F8E-BF98-7363C4AED4EF"').json()["totalResults"] == 0
+    assert (
+        scim.get('/Users?filter=externalId eq "0A21F0F2-8D2A-4F8E-BF98-7363C4AED4EF"').json()["totalResults"]
+        == 0
+    )
 
 
 def test_a_second_create_with_the_same_username_in_another_case_is_409_uniqueness(scim, enterprise):
     _created(scim)
-    response = scim.post("/Users", entra.create_user("test_user_00AA00AA-bb11-cc22-dd33-44ee44ee44ee", externalId="x"))
+    response = scim.post(
+        "/Users", entra.create_user("test_user_00AA00AA-bb11-cc22-dd33-44ee44ee44ee", externalId="x")
+    )
 
     assert response.status_code == HTTPStatus.CONFLICT
     assert response["Content-Type"] == CONTENT_TYPE
@@ -121,7 +135,10 @@ def test_a_duplicate_external_id_is_409_uniqueness(scim):
     _created(scim)
     response = scim.post("/Users", entra.create_user("someone.else@contoso.com"))
     assert response.status_code == HTTPStatus.CONFLICT
-    assert response.json()["detail"] == "A user with externalId '0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef' already exists."
+    assert (
+        response.json()["detail"]
+        == "A user with externalId '0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef' already exists."
+    )
 
 
 def test_read_by_id_returns_the_stored_values_exactly(scim):
@@ -134,7 +151,8 @@ def test_read_by_id_returns_the_stored_values_exactly(scim):
 
 
 @pytest.mark.parametrize(
-    "body", [entra.DISABLE_DEFAULT, entra.DISABLE_FLAG, entra.DISABLE_TUTORIAL, entra.DISABLE_PATHLESS],
+    "body",
+    [entra.DISABLE_DEFAULT, entra.DISABLE_FLAG, entra.DISABLE_TUTORIAL, entra.DISABLE_PATHLESS],
     ids=["default-string", "flag-boolean", "tutorial", "pathless"],
 )
 def test_disable_in_every_dialect_answers_200_with_the_user_and_keeps_it_readable(scim, enterprise, body):
@@ -159,10 +177,15 @@ def test_enable_with_the_string_true(scim, enterprise):
 
 @pytest.mark.parametrize("body", [entra.REPLACE_DEFAULT, entra.REPLACE_FLAG], ids=["default", "flag"])
 def test_replacing_several_attributes_in_either_dialect(scim, enterprise, body):
-    created = _created(scim, entra.create_user(emails=[
-        {"type": "work", "value": "old@contoso.com", "primary": True},
-        {"type": "home", "value": "home@example.com"},
-    ]))
+    created = _created(
+        scim,
+        entra.create_user(
+            emails=[
+                {"type": "work", "value": "old@contoso.com", "primary": True},
+                {"type": "home", "value": "home@example.com"},
+            ]
+        ),
+    )
     response = scim.patch(f"/Users/{created['id']}", body)
 
     assert response.status_code == HTTPStatus.OK
@@ -185,12 +208,17 @@ def test_replacing_several_attributes_in_either_dialect(scim, enterprise, body):
 
 def test_rename_changes_the_username_and_keeps_the_id(scim, enterprise):
     created = _created(scim)
-    body = entra.patch({"op": "Replace", "path": "userName", "value": "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"})
+    body = entra.patch(
+        {"op": "Replace", "path": "userName", "value": "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"}
+    )
     response = scim.patch(f"/Users/{created['id']}", body)
 
     assert response.json()["id"] == created["id"]
     assert response.json()["userName"] == "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"
-    assert Member.objects.get(enterprise=enterprise).user_name == "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"
+    assert (
+        Member.objects.get(enterprise=enterprise).user_name
+        == "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"
+    )
 
 
 def test_add_on_an_empty_single_valued_attribute_sets_it(scim):
@@ -212,9 +240,12 @@ def test_value_filter_paths_create_the_element_and_merge_into_one(scim, enterpri
     )
     user = scim.patch(f"/Users/{created['id']}", body).json()
 
-    assert user["addresses"] == [{"type": "work", "formatted": "1 Main St, Oslo", "locality": "Oslo", "region": "Oslo"}]
+    assert user["addresses"] == [
+        {"type": "work", "formatted": "1 Main St, Oslo", "locality": "Oslo", "region": "Oslo"}
+    ]
     assert user["phoneNumbers"] == [
-        {"type": "mobile", "value": "+47 555 55 555"}, {"type": "work", "value": "55555555555"},
+        {"type": "mobile", "value": "+47 555 55 555"},
+        {"type": "work", "value": "55555555555"},
     ]
     assert user["emails"][1] == {"type": "other", "value": "alias@contoso.com"}
     assert Member.objects.get(enterprise=enterprise).profile["addresses"] == user["addresses"]
@@ -246,7 +277,10 @@ def test_manager_in_every_shape_is_stored_as_a_reference(scim, enterprise, shape
         "value": manager["id"],
         "$ref": f"http://127.0.0.1:8000/scim/v2/{enterprise.public_id}/Users/{manager['id']}",
     }
-    assert Member.objects.get(user_name="Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee").manager.user_name == "boss@contoso.com"
+    assert (
+        Member.objects.get(user_name="Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee").manager.user_name
+        == "boss@contoso.com"
+    )
 
 
 @pytest.mark.parametrize(
@@ -287,10 +321,16 @@ def test_a_manager_from_another_enterprise_is_refused(scim, other_scim):
 def test_the_legacy_manager_check_query(scim):
     manager = _created(scim, entra.create_user("boss@contoso.com", externalId="boss"))
     report = _created(scim)
-    scim.patch(f"/Users/{report['id']}", entra.patch({"op": "add", "path": "manager", "value": manager["id"]}))
+    scim.patch(
+        f"/Users/{report['id']}", entra.patch({"op": "add", "path": "manager", "value": manager["id"]})
+    )
 
-    response = scim.get(f'/Users?filter=id eq "{report["id"]}" and manager eq "{manager["id"]}"&attributes=id')
-    assert response.json()["Resources"] == [{"schemas": [entra.USER_SCHEMA, entra.ENTERPRISE], "id": report["id"]}]
+    response = scim.get(
+        f'/Users?filter=id eq "{report["id"]}" and manager eq "{manager["id"]}"&attributes=id'
+    )
+    assert response.json()["Resources"] == [
+        {"schemas": [entra.USER_SCHEMA, entra.ENTERPRISE], "id": report["id"]}
+    ]
 
 
 def test_delete_answers_204_then_the_user_is_gone(scim, enterprise):

@@ -4,7 +4,6 @@ from django.core.management.base import BaseCommand
 
 from enterprise.models import Enterprise
 
-
 LABELS = {
     "enterprise": "Enterprise",
     "scim_endpoint": "SCIM endpoint",
@@ -15,9 +14,16 @@ LABELS = {
 }
 
 
-def print_scim_credentials(command: BaseCommand, enterprise: Enterprise, token: str, as_json: bool, **extra) -> None:
+def print_scim_credentials(
+    command: BaseCommand, enterprise: Enterprise, token: str, as_json: bool, **extra
+) -> None:
     """Print an enterprise's SCIM endpoint and a fresh token, as text or as one JSON object."""
-    data = {"enterprise": enterprise.slug, "scim_endpoint": enterprise.scim_endpoint, "scim_token": token, **extra}
+    data = {
+        "enterprise": enterprise.slug,
+        "scim_endpoint": enterprise.scim_endpoint,
+        "scim_token": token,
+        **extra,
+    }
     if as_json:
         command.stdout.write(json.dumps(data))
         return

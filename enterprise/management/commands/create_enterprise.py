@@ -9,7 +9,8 @@ from enterprise.models import Enterprise
 class Command(BaseCommand):
     help = (
         "Create an enterprise with SCIM provisioning enabled and print its SCIM endpoint and a fresh SCIM "
-        "token (the token is shown only here). With --admin-email the account becomes the enterprise's admin, "
+        "token (the token is shown only here). With --admin-email the account becomes the enterprise's "
+        "admin, "
         "created if needed; --admin-password sets its password."
     )
 
@@ -21,7 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     @transaction.atomic
-    def handle(self, *args, slug: str, name: str, admin_email: str | None, admin_password: str | None, **options):
+    def handle(
+        self, *args, slug: str, name: str, admin_email: str | None, admin_password: str | None, **options
+    ):
         if Enterprise.objects.filter(slug=slug).exists():
             raise CommandError(f"An enterprise with slug '{slug}' already exists.")
         if admin_password and not admin_email:
@@ -29,7 +32,9 @@ class Command(BaseCommand):
         enterprise = services.enterprise_create(slug=slug, name=name)
         extra = {}
         if admin_email:
-            services.enterprise_admin_ensure(enterprise=enterprise, email=admin_email, password=admin_password)
+            services.enterprise_admin_ensure(
+                enterprise=enterprise, email=admin_email, password=admin_password
+            )
             extra["admin_email"] = admin_email
         _, token = services.scim_token_rotate(enterprise=enterprise)
         print_scim_credentials(self, enterprise, token, options["json"], **extra)

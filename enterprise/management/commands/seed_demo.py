@@ -2,8 +2,8 @@ import secrets
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.urls import reverse
 from django.db import transaction
+from django.urls import reverse
 
 from enterprise import services
 from enterprise.management.commands._output import print_scim_credentials
@@ -28,6 +28,11 @@ class Command(BaseCommand):
         services.enterprise_admin_ensure(enterprise=enterprise, email=DEMO_ADMIN, password=password)
         _, token = services.scim_token_rotate(enterprise=enterprise)
         print_scim_credentials(
-            self, enterprise, token, False, sign_in=settings.PLANDISC_BASE_URL + reverse("login"),
-            admin_email=DEMO_ADMIN, admin_password=password,
+            self,
+            enterprise,
+            token,
+            False,
+            sign_in=settings.PLANDISC_BASE_URL + reverse("login"),
+            admin_email=DEMO_ADMIN,
+            admin_password=password,
         )

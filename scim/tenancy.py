@@ -14,10 +14,12 @@ import logging
 import re
 import time
 import uuid
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone
@@ -146,24 +148,33 @@ def _record(request: HttpRequest, response: HttpResponse, enterprise: Enterprise
     if error is None and response.status_code >= 400:
         error = _error_from_body(response)
     resource = RESOURCE_PATH.match(rest)
+    resource_id = (resource["id"] or "") if resource else ""
+    # Inside an outer transaction (tests do that), a savepoint keeps a failed insert from breaking it.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        ProvisioningEvent.objects.create(
-            enterprise=enterprise,
-            created_at=timezone.now(),
-            method=request.method[:10],
-            path=rest[:255],
-            resource_type=(resource["type"][:-1] if resource else ""),
-            resource_id=((resource["id"] or "") if resource else "")[:64]
-            or getattr(request, "scim_resource_id", ""),
-            status=response.status_code,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            scim_type=(getattr(error, "scim_type", None) or "")[:32],
-            detail=(getattr(error, "detail", "") or "")[:500],
-            user_agent=request.headers.get("User-Agent", "")[:255],
-        )
+        with savepoint:
+            ProvisioningEvent.objects.create(
+                enterprise=enterprise,
+                created_at=timezone.now(),
+                method=_text(request.method, 10),
+                path=_text(rest, 255),
+                resource_type=(resource["type"][:-1] if resource else ""),
+                resource_id=_text(resource_id or getattr(request, "scim_resource_id", ""), 64),
+                status=response.status_code,
+                duration_ms=int((time.monotonic() - started) * 1000),
+                scim_type=_text(getattr(error, "scim_type", None) or "", 32),
+                detail=_text(getattr(error, "detail", "") or "", 500),
+                user_agent=_text(request.headers.get("User-Agent", ""), 255),
+            )
     except Exception:
         # Losing an activity row must never fail the identity provider's request.
         logger.exception("Could not record SCIM activity for enterprise %s", enterprise.pk)
+
+
+def _text(value: str, limit: int) -> str:
+    """`value` as a database can store it: error details echo what the client sent, NUL bytes and unpaired
+    surrogates included, and PostgreSQL refuses both."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
 
 
 def _error_from_body(response: HttpResponse) -> ScimError | None:

@@ -87,3 +87,14 @@ def test_prune_deletes_only_old_activity():
     assert ProvisioningEvent.objects.count() == 2
     call_command("prune_provisioning_activity", "--days", "30", stdout=StringIO())
     assert ProvisioningEvent.objects.count() == 1
+
+
+def test_an_error_that_echoes_a_nul_byte_is_still_recorded(scim, enterprise):
+    user = scim.post("/Users", entra.create_user()).json()
+    body = entra.patch({"op": "Replace", "path": "nick\x00Name", "value": "x"})
+    response = scim.patch(f"/Users/{user['id']}", body)
+
+    assert response.status_code == 400 and response.json()["scimType"] == "invalidPath"
+    event = enterprise.provisioning_events.get(method="PATCH")
+    assert event.detail.startswith("The path 'nickName' ")
+    assert scim.get(f"/Users/{user['id']}").status_code == 200

@@ -1,13 +1,12 @@
 """Entra runs requests in parallel: a race ends in one 201 and 409s; concurrent group PATCHes lose nothing."""
 
-import threading
 from collections import Counter
 from http import HTTPStatus
 
 import pytest
-from django.db import connection
 
 from enterprise.models import GroupMembership, Member
+from tests.parallel import in_parallel
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,27 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 8
 
 
-def _in_parallel(work) -> list:
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_a_create_race_ends_in_exactly_one_201_and_409s(scim, enterprise):
-    statuses = _in_parallel(lambda i: scim.post("/Users", entra.create_user(externalId=f"e{i}")).status_code)
+    statuses = in_parallel(lambda i: scim.post("/Users", entra.create_user(externalId=f"e{i}")).status_code, THREADS)
 
     assert Counter(statuses) == {HTTPStatus.CREATED: 1, HTTPStatus.CONFLICT: THREADS - 1}
     assert Member.objects.filter(enterprise=enterprise).count() == 1
@@ -53,7 +33,7 @@ def test_concurrent_member_adds_to_one_group_lose_nobody(scim):
         body = entra.patch({"op": "Add", "path": "members", "value": [{"value": u} for u in mine]})
         return scim.patch(f"/Groups/{group}", body).status_code
 
-    assert set(_in_parallel(add)) == {HTTPStatus.NO_CONTENT}
+    assert set(in_parallel(add, THREADS)) == {HTTPStatus.NO_CONTENT}
     assert GroupMembership.objects.filter(group__scim_id=group).count() == THREADS * 3
 
 
@@ -76,7 +56,7 @@ def test_concurrent_adds_and_removes_touch_only_their_own_members(scim):
         )
         return scim.patch(f"/Groups/{group}", body).status_code
 
-    assert set(_in_parallel(change)) == {HTTPStatus.NO_CONTENT}
+    assert set(in_parallel(change, THREADS)) == {HTTPStatus.NO_CONTENT}
     remaining = set(
         GroupMembership.objects.filter(group__scim_id=group).values_list("member__scim_id", flat=True)
     )

@@ -1,14 +1,13 @@
 """Replay protection holds across workers: the used assertion ids live in the database, not in a process."""
 
-import threading
 from collections import Counter
 from http import HTTPStatus
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from enterprise.models import SamlAssertion, SsoSession
+from tests.parallel import in_parallel
 from tests.sso.conftest import post_response, provision
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,21 +18,7 @@ THREADS = 6
 def test_one_response_posted_at_once_to_several_workers_signs_in_once(scim, sso, entra):
     provision(scim, "ada@contoso.example")
     saml_response = entra.response(sso, "ada@contoso.example")
-    barrier = threading.Barrier(THREADS)
-    statuses = [None] * THREADS
-
-    def post(index: int) -> None:
-        try:
-            barrier.wait()
-            statuses[index] = post_response(Client(), sso, saml_response).status_code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = in_parallel(lambda _: post_response(Client(), sso, saml_response).status_code, THREADS)
 
     assert Counter(statuses) == {HTTPStatus.FOUND: 1, HTTPStatus.FORBIDDEN: THREADS - 1}
     assert SamlAssertion.objects.count() == 1

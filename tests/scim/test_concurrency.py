@@ -15,7 +15,9 @@ THREADS = 8
 
 
 def test_a_create_race_ends_in_exactly_one_201_and_409s(scim, enterprise):
-    statuses = in_parallel(lambda i: scim.post("/Users", entra.create_user(externalId=f"e{i}")).status_code, THREADS)
+    statuses = in_parallel(
+        lambda i: scim.post("/Users", entra.create_user(externalId=f"e{i}")).status_code, THREADS
+    )
 
     assert Counter(statuses) == {HTTPStatus.CREATED: 1, HTTPStatus.CONFLICT: THREADS - 1}
     assert Member.objects.filter(enterprise=enterprise).count() == 1

@@ -44,6 +44,8 @@ class ResourceAdapter:
 
     id_field = "scim_id"
     resource_type = ""
+    # The case-insensitively unique name: model field and SCIM attribute.
+    unique_name: tuple[str, str] = ("", "")
 
     @property
     def location(self) -> str:
@@ -75,12 +77,19 @@ class ResourceAdapter:
                 raise bad_request(f"'{field}' is longer than {limit} characters.")
 
     def conflict(self) -> ScimError:
-        raise NotImplementedError
+        """The 409 for an IntegrityError on save: the resource's name, else its externalId, is taken."""
+        obj, (field, attribute) = self.obj, self.unique_name
+        others = type(obj).objects.filter(enterprise=obj.enterprise).exclude(pk=obj.pk)
+        if not others.filter(**{f"{field}__iexact": getattr(obj, field)}).exists():
+            field, attribute = "external_id", "externalId"
+        detail = f"A {self.resource_type.lower()} with {attribute} '{getattr(obj, field)}' already exists."
+        return ScimError(409, detail, "uniqueness")
 
 
 class MemberAdapter(ResourceAdapter, SCIMUser):
     resource_type = "User"
     url_name = "scim:users"
+    unique_name = ("user_name", "userName")
     COLUMNS = [
         "user_name",
         "external_id",
@@ -100,10 +109,6 @@ class MemberAdapter(ResourceAdapter, SCIMUser):
         super().__init__(obj, request=request)
         self.document: dict | None = None
         self.created = False  # save() inserted the row: it has no groups yet
-
-    @property
-    def display_name(self) -> str:
-        return self.obj.display_name or self.obj.user_name
 
     def to_dict(self, include_groups: bool = True) -> dict:
         member = self.obj
@@ -142,9 +147,6 @@ class MemberAdapter(ResourceAdapter, SCIMUser):
     def from_dict(self, d: dict) -> None:
         """A full body (POST or PUT): it replaces everything the identity provider manages."""
         self.document = documents.normalize(_manager_as_object(d), USER_SCHEMA)
-
-    def validate_dict(self, d: dict) -> None:
-        """Values are checked by documents.normalize in from_dict."""
 
     def handle_operations(self, operations: list[documents.Operation]) -> None:
         current = self.obj.profile
@@ -203,15 +205,6 @@ class MemberAdapter(ResourceAdapter, SCIMUser):
             raise bad_request(f"The manager '{value}' is not another user of this enterprise.")
         return manager
 
-    def conflict(self) -> ScimError:
-        member = self.obj
-        others = Member.objects.filter(enterprise=member.enterprise).exclude(pk=member.pk)
-        if others.filter(user_name__iexact=member.user_name).exists():
-            detail = f"A user with userName '{member.user_name}' already exists."
-        else:
-            detail = f"A user with externalId '{member.external_id}' already exists."
-        return ScimError(409, detail, "uniqueness")
-
     def delete(self) -> None:
         services.member_delete(member=self.obj)
 
@@ -245,6 +238,7 @@ def _work_email(emails: list[dict]) -> dict:
 class GroupAdapter(ResourceAdapter, SCIMGroup):
     resource_type = "Group"
     url_name = "scim:groups"
+    unique_name = ("display_name", "displayName")
 
     def __init__(self, obj: Group, request=None):
         super().__init__(obj, request=request)
@@ -266,9 +260,6 @@ class GroupAdapter(ResourceAdapter, SCIMGroup):
             ]
         resource["meta"] = self.meta()
         return resource
-
-    def validate_dict(self, d: dict) -> None:
-        """Values are checked by documents.normalize in from_dict."""
 
     def from_dict(self, d: dict) -> None:
         document = documents.normalize(d, GROUP_SCHEMA)
@@ -311,15 +302,6 @@ class GroupAdapter(ResourceAdapter, SCIMGroup):
             group.save(update_fields=["updated_at", "version"])
         for operation in self.member_operations:
             self._apply_members(operation)
-
-    def conflict(self) -> ScimError:
-        group = self.obj
-        others = Group.objects.filter(enterprise=group.enterprise).exclude(pk=group.pk)
-        if others.filter(display_name__iexact=group.display_name).exists():
-            return ScimError(
-                409, f"A group with displayName '{group.display_name}' already exists.", "uniqueness"
-            )
-        return ScimError(409, f"A group with externalId '{group.external_id}' already exists.", "uniqueness")
 
     def _apply_members(self, operation: documents.Operation) -> None:
         group, value = self.obj, operation.value

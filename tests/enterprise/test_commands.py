@@ -50,17 +50,11 @@ def test_the_token_works_only_for_its_own_enterprise():
     assert _scim_status(fabrikam["scim_endpoint"], contoso["scim_token"]) == 401
 
 
+WITH_ADMIN = ["create_enterprise", "contoso", "--name", "Contoso", "--admin-email", "megan@contoso.com"]
+
+
 def test_create_enterprise_with_an_admin_creates_the_login():
-    data = _run(
-        "create_enterprise",
-        "contoso",
-        "--name",
-        "Contoso",
-        "--admin-email",
-        "megan@contoso.com",
-        "--admin-password",
-        "s3cret-Passw0rd",
-    )
+    data = _run(*WITH_ADMIN, "--admin-password", "s3cret-Passw0rd")
 
     user = get_user_model().objects.get(email="megan@contoso.com")
     assert data["admin_email"] == "megan@contoso.com"
@@ -76,17 +70,8 @@ def test_create_enterprise_with_an_admin_creates_the_login():
     ],
 )
 def test_create_enterprise_refuses_a_password_the_validators_refuse(password, message):
-    args = [
-        "contoso",
-        "--name",
-        "Contoso",
-        "--admin-email",
-        "megan@contoso.com",
-        "--admin-password",
-        password,
-    ]
     with pytest.raises(CommandError) as refused:
-        call_command("create_enterprise", *args, stdout=StringIO())
+        call_command(*WITH_ADMIN, "--admin-password", password, stdout=StringIO())
 
     assert message in str(refused.value)
     assert not Enterprise.objects.exists()

@@ -111,7 +111,9 @@ def test_styles_and_scripts_load_and_copy_buttons_copy(browser_page, server, ent
     page.on("response", lambda response: loaded.setdefault(response.url, response))
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
 
-    page.goto("/enterprise/")
+    sign_in = page.goto("/enterprise/").headers
+    assert sign_in["strict-transport-security"] == "max-age=31536000; includeSubDomains; preload"
+    assert "default-src 'self'" in sign_in["content-security-policy"]
     page.get_by_label("Email", exact=True).fill("admin@contoso.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

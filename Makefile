@@ -27,6 +27,7 @@ xmlsec1:
 
 run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py migrate --no-input
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py collectstatic --no-input -v0
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:8000
 

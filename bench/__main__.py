@@ -87,7 +87,8 @@ def environment(args: argparse.Namespace, port: int) -> dict:
         "DJANGO_DEBUG": "False",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "PLANDISC_BASE_URL": f"http://127.0.0.1:{port}",
+        "PLANDISC_BASE_URL": f"https://127.0.0.1:{port}",
+        "PLANDISC_BEHIND_PROXY": "true",
         # One enterprise at full speed is the point of the replay; the limit would only measure itself.
         "SCIM_RATE_LIMIT_PER_MINUTE": str(10**9),
     }

@@ -11,6 +11,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from bench.server import PROXY_HEADERS
+
 SCIM = "application/scim+json"
 TIMEOUT = 120  # seconds for one request; the 50,000-member group takes well under one
 
@@ -34,6 +36,7 @@ class Connection:
         self.host, self.port, self.record = host, port, record
         self.headers = (
             f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\nUser-Agent: plandisc-bench\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in PROXY_HEADERS.items())
         )
         self.reader = self.writer = None
 

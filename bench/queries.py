@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench import cycle, sizes
+from bench.server import PROXY_HEADERS
 
 TABLE = re.compile(r'(?:\bFROM|^INSERT INTO|^UPDATE) "(\w+)"')
 
@@ -21,7 +22,7 @@ def count(seeded: list[sizes.Seeded]) -> tuple[dict[str, dict[str, int]], dict[s
     """Statements per kind and size, and the statements of each kind in the first (smallest) enterprise."""
     counts, listed = {}, {}
     for s in seeded:
-        client = Client(headers={"Authorization": f"Bearer {s.token}"})
+        client = Client(headers={"Authorization": f"Bearer {s.token}", **PROXY_HEADERS})
         # A token's last use is written at most once a minute; this request does it if it is due.
         client.get(s.base + "/ServiceProviderConfig")
         for kind, method, path, body in requests(s, client):

@@ -14,6 +14,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = {".svg": "flamegraph", ".txt": "raw", ".json": "speedscope"}
+# The server runs as deployed, behind a TLS-terminating proxy (PLANDISC_BEHIND_PROXY, an https base URL);
+# every request carries the header that proxy adds, or the production settings would redirect it to https.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 
 def free_port() -> int:

@@ -11,6 +11,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -45,11 +46,15 @@ def enterprise_create(*, slug: str, name: str, admin: AbstractBaseUser | None = 
 
 @transaction.atomic
 def enterprise_admin_ensure(*, enterprise: Enterprise, email: str, password: str | None) -> AbstractBaseUser:
-    """Make the account with this email an admin of the enterprise, creating it (or setting its password)."""
+    """
+    Make the account with this email an admin of the enterprise, creating it (or setting its password).
+    Raises ValidationError, with the validators' messages, for a password AUTH_PASSWORD_VALIDATORS refuse.
+    """
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(username=email, email=email)
     if password:
+        validate_password(password, user)
         user.set_password(password)
         user.save(update_fields=["password"])
     enterprise.admins.add(user)

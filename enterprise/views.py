@@ -127,10 +127,10 @@ class _Echo:
 
 def _csv_cell(value: object) -> object:
     # Spreadsheets run cells that start like a formula, and paths and user agents come from whoever
-    # calls the endpoint; a leading apostrophe makes them text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    # calls the endpoint; a leading apostrophe makes them text. Every cell is also quoted (QUOTE_ALL), so a
+    # spreadsheet whose list separator is ";" cannot split `probe;=1+2` into a cell that starts with "=".
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _csv_row(event: ProvisioningEvent) -> list:
@@ -157,7 +157,7 @@ def _csv_row(event: ProvisioningEvent) -> list:
 def activity_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     events = selectors.provisioning_activity(enterprise, errors_only=request.GET.get("errors") == "1")
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
     def lines():
         yield writer.writerow(CSV_COLUMNS)

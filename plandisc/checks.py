@@ -20,3 +20,19 @@ def secret_key_check(app_configs, **kwargs) -> list[Error]:
             id="plandisc.E001",
         )
     ]
+
+
+@register(Tags.security)
+def base_url_check(app_configs, **kwargs) -> list[Error]:
+    """Production (DEBUG off) refuses to start unless PLANDISC_BASE_URL, which every link shown to admins and
+    identity providers is built on, is https."""
+    if settings.DEBUG or settings.PLANDISC_BASE_URL.startswith("https://"):
+        return []
+    return [
+        Error(
+            f"PLANDISC_BASE_URL is {settings.PLANDISC_BASE_URL!r}; production needs an https address.",
+            hint="Set PLANDISC_BASE_URL to the public https address of this service, e.g. "
+            "https://plandisc.example.com.",
+            id="plandisc.E002",
+        )
+    ]

@@ -14,11 +14,16 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+BOOLEANS = dict.fromkeys(["1", "true", "yes", "on"], True) | dict.fromkeys(["0", "false", "no", "off"], False)
+
+
 def envbool(name: str, default: str) -> bool:
-    value = os.getenv(name, default)
-    if value not in ("", "True", "False"):
-        raise ImproperlyConfigured(f"Unexpected value {name}={value}, use 'True' or 'False'")
-    return value == "True"
+    value = os.getenv(name) or default
+    if value.lower() not in BOOLEANS:
+        raise ImproperlyConfigured(
+            f"Unexpected value {name}={value}, use one of 1/0, true/false, yes/no, on/off"
+        )
+    return BOOLEANS[value.lower()]
 
 
 def envint(name: str, default: str) -> int:
@@ -53,9 +58,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz answers load balancers before the host check, the https redirect and everything else.
+    "plandisc.health.HealthCheckMiddleware",
     # SCIM requests are answered by scim.tenancy before sessions, CSRF or messages are touched.
     "scim.tenancy.ScimTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "plandisc.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,11 +143,27 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves what `collectstatic` (release step, `make run`) put in STATIC_ROOT: compressed, under
+# names that carry a hash of their content, so browsers may keep them forever (Cache-Control: immutable).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = PLANDISC_BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Production (DEBUG off) is https only: plandisc.E002 refuses an http PLANDISC_BASE_URL, plain http requests
+# are redirected, browsers are told to stay on https for a year (the `preload` token changes nothing until
+# the domain is submitted to the preload list), and cookies never travel over http.
+SECURE_SSL_REDIRECT = not DEBUG
+SECURE_HSTS_SECONDS = 0 if DEBUG else 365 * 24 * 3600
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = not DEBUG
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# Behind a TLS-terminating proxy or load balancer that sets X-Forwarded-Proto and appends the client's
+# address to X-Forwarded-For (and strips what clients send). Only then are those headers believed: a client
+# could forge them.
+PLANDISC_BEHIND_PROXY = envbool("PLANDISC_BEHIND_PROXY", "False")
+if PLANDISC_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -195,3 +220,24 @@ LOGGING = {
         "xmlschema": {"level": "WARNING"},
     },
 }
+
+# Content-Security-Policy on every response (django-csp): scripts, styles and fonts only from static files, no
+# framing. plandisc.csp widens form-action on the sign-in page to the identity providers' sign-in pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Sign-in throttling (plandisc.signin) on /accounts/login/ and /admin/login/, counted in the cache so every
+# worker sees the same numbers: after this many failures for one account from one address, or from one address
+# for any accounts, that address is refused without checking the password until SIGN_IN_LOCKOUT_SECONDS pass
+# without a new failure.
+SIGN_IN_FAILURES_PER_ACCOUNT = envint("SIGN_IN_FAILURES_PER_ACCOUNT", "5")
+SIGN_IN_FAILURES_PER_ADDRESS = envint("SIGN_IN_FAILURES_PER_ADDRESS", "30")
+SIGN_IN_LOCKOUT_SECONDS = envint("SIGN_IN_LOCKOUT_SECONDS", "900")

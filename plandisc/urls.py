@@ -1,10 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-# SCIM endpoints (/scim/v2/<enterprise id>/…) are routed by scim.tenancy.ScimTenantMiddleware to scim.urls.
+from plandisc.signin import AdminSignInForm, SignInForm
+
+admin.site.login_form = AdminSignInForm
+
+# SCIM endpoints (/scim/v2/<enterprise id>/…) are routed by scim.tenancy.ScimTenantMiddleware to scim.urls,
+# and /healthz is answered by plandisc.health.HealthCheckMiddleware.
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="enterprise:home", permanent=False)),
+    path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("enterprise/", include("enterprise.urls")),
     path("sso/", include("enterprise.sso_urls")),

@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -49,22 +50,32 @@ def test_the_token_works_only_for_its_own_enterprise():
     assert _scim_status(fabrikam["scim_endpoint"], contoso["scim_token"]) == 401
 
 
+WITH_ADMIN = ["create_enterprise", "contoso", "--name", "Contoso", "--admin-email", "megan@contoso.com"]
+
+
 def test_create_enterprise_with_an_admin_creates_the_login():
-    data = _run(
-        "create_enterprise",
-        "contoso",
-        "--name",
-        "Contoso",
-        "--admin-email",
-        "megan@contoso.com",
-        "--admin-password",
-        "s3cret-Passw0rd",
-    )
+    data = _run(*WITH_ADMIN, "--admin-password", "s3cret-Passw0rd")
 
     user = get_user_model().objects.get(email="megan@contoso.com")
     assert data["admin_email"] == "megan@contoso.com"
     assert user.check_password("s3cret-Passw0rd")
     assert list(user.administered_enterprises.values_list("slug", flat=True)) == ["contoso"]
+
+
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("a", "This password is too short. It must contain at least 8 characters."),
+        ("password123", "This password is too common."),
+    ],
+)
+def test_create_enterprise_refuses_a_password_the_validators_refuse(password, message):
+    with pytest.raises(CommandError) as refused:
+        call_command(*WITH_ADMIN, "--admin-password", password, stdout=StringIO())
+
+    assert message in str(refused.value)
+    assert not Enterprise.objects.exists()
+    assert not get_user_model().objects.exists()
 
 
 def test_create_enterprise_refuses_a_taken_slug():
@@ -102,6 +113,7 @@ def test_seed_demo_can_run_twice_and_prints_a_working_login():
     lines = {line[:16].strip(): line[16:].strip() for line in out.getvalue().splitlines()}
 
     assert Enterprise.objects.filter(slug="demo").count() == 1
+    assert validate_password(lines["Admin password"]) is None
     client = Client()
     assert client.login(username=lines["Admin email"], password=lines["Admin password"])
     assert _scim_status(lines["SCIM endpoint"], lines["SCIM token"]) == 200

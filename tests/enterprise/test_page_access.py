@@ -49,7 +49,7 @@ def test_a_wrong_password_is_refused_on_the_sign_in_page(client, enterprise):
     response = client.post("/accounts/login/", {"username": "admin@contoso.example", "password": "wrong"})
 
     assert response.status_code == HTTPStatus.OK
-    assert "Your email and password didn't match." in response.text
+    assert "Your email and password didn&#x27;t match." in response.text
 
 
 def test_an_admin_of_two_enterprises_chooses_and_switches(admin_session, admin_user, other_enterprise):

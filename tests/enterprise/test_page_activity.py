@@ -170,10 +170,12 @@ def test_the_csv_has_every_request_of_this_enterprise(admin_session, enterprise,
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="contoso-scim-activity.csv"'
     assert b"".join(response.streaming_content).decode() == (
-        "time,method,path,resource_type,resource_id,status,outcome,scim_type,detail,duration_ms,user_agent\r\n"
-        "2026-03-10T14:01:00+00:00,POST,/Users,User,,409,client_error,uniqueness,"
-        "A user with userName 'x' already exists.,7,Azure AD SCIM Client\r\n"
-        "2026-03-10T14:00:05+00:00,GET,/Users,User,,200,success,,,31,Azure AD SCIM Client\r\n"
+        '"time","method","path","resource_type","resource_id","status","outcome","scim_type","detail",'
+        '"duration_ms","user_agent"\r\n'
+        '"2026-03-10T14:01:00+00:00","POST","/Users","User","","409","client_error","uniqueness",'
+        '"A user with userName \'x\' already exists.","7","Azure AD SCIM Client"\r\n'
+        '"2026-03-10T14:00:05+00:00","GET","/Users","User","","200","success","","","31",'
+        '"Azure AD SCIM Client"\r\n'
     )
 
 
@@ -183,10 +185,25 @@ def test_the_csv_can_hold_only_the_errors(admin_session, enterprise):
 
     lines = _csv(admin_session, CSV + "?errors=1").splitlines()
 
-    assert len(lines) == 2 and ",500,server_error,,Boom.," in lines[1]
+    assert len(lines) == 2 and ',"500","server_error","","Boom.",' in lines[1]
 
 
-def test_the_csv_defuses_cells_a_spreadsheet_would_run(admin_session, enterprise):
-    ProvisioningEventFactory(enterprise=enterprise, status=401, user_agent='=HYPERLINK("http://evil")')
+@pytest.mark.parametrize(
+    "user_agent, cell",
+    [
+        ('=HYPERLINK("http://evil")', '"\'=HYPERLINK(""http://evil"")"'),
+        ("+1", '"\'+1"'),
+        ("-2+3", '"\'-2+3"'),
+        ("@SUM(1)", '"\'@SUM(1)"'),
+        ("\t=1", '"\'\t=1"'),
+        ("\r=1", '"\'\r=1"'),
+        # One cell to a ";" spreadsheet too: the separators are inside its quotes.
+        ("probe;=1+2;@SUM(3)", '"probe;=1+2;@SUM(3)"'),
+    ],
+)
+def test_the_csv_defuses_cells_a_spreadsheet_would_run(admin_session, enterprise, user_agent, cell):
+    ProvisioningEventFactory(enterprise=enterprise, status=401, user_agent=user_agent, path="-1")
 
-    assert '\'=HYPERLINK(""http://evil"")' in _csv(admin_session)
+    row = _csv(admin_session).split("\r\n")[1]
+    assert row.endswith(f",{cell}")
+    assert ',"\'-1",' in row

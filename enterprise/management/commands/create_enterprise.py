@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -11,7 +12,7 @@ class Command(BaseCommand):
         "Create an enterprise with SCIM provisioning enabled and print its SCIM endpoint and a fresh SCIM "
         "token (the token is shown only here). With --admin-email the account becomes the enterprise's "
         "admin, "
-        "created if needed; --admin-password sets its password."
+        "created if needed; --admin-password sets its password, which must pass the password validators."
     )
 
     def add_arguments(self, parser) -> None:
@@ -32,9 +33,12 @@ class Command(BaseCommand):
         enterprise = services.enterprise_create(slug=slug, name=name)
         extra = {}
         if admin_email:
-            services.enterprise_admin_ensure(
-                enterprise=enterprise, email=admin_email, password=admin_password
-            )
+            try:
+                services.enterprise_admin_ensure(
+                    enterprise=enterprise, email=admin_email, password=admin_password
+                )
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from None
             extra["admin_email"] = admin_email
         _, token = services.scim_token_rotate(enterprise=enterprise)
         print_scim_credentials(self, enterprise, token, options["json"], **extra)

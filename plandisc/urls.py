@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from enterprise import oauth
+
 # SCIM endpoints (/scim/v2/<enterprise id>/…) are routed by scim.tenancy.ScimTenantMiddleware to scim.urls.
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="enterprise:home", permanent=False)),
@@ -9,4 +11,6 @@ urlpatterns = [
     path("enterprise/", include("enterprise.urls")),
     path("sso/", include("enterprise.sso_urls")),
     path("admin/", admin.site.urls),
+    # The OAuth token endpoint that gives Entra access tokens for an enterprise's SCIM endpoint.
+    path("oauth/<uuid:public_id>/token", oauth.token, name="oauth-token"),
 ]

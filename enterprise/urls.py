@@ -10,6 +10,15 @@ urlpatterns = [
     path("<slug:slug>/scim/token/", views.token_rotate, name="token-rotate"),
     path("<slug:slug>/scim/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
     path("<slug:slug>/scim/provisioning/", views.scim_toggle, name="scim-toggle"),
+    path("<slug:slug>/scim/client/secrets/", views.client_secret_create, name="client-secret-create"),
+    path(
+        "<slug:slug>/scim/client/secrets/<int:secret_id>/revoke/",
+        views.client_secret_revoke,
+        name="client-secret-revoke",
+    ),
+    path("<slug:slug>/scim/client/lifetime/", views.token_lifetime, name="token-lifetime"),
+    path("<slug:slug>/scim/federation/", views.federation_save, name="federation-save"),
+    path("<slug:slug>/scim/federation/remove/", views.federation_revoke, name="federation-revoke"),
     path("<slug:slug>/scim/activity.csv", views.activity_csv, name="activity-csv"),
     path("<slug:slug>/members/", views.members, name="members"),
     # JSON API for the same actions (session auth + CSRF), for scripts and automation.

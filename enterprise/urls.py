@@ -26,5 +26,14 @@ urlpatterns = [
     path("<slug:slug>/api/scim/tokens/", api.token_rotate, name="api-token-rotate"),
     path("<slug:slug>/api/scim/tokens/<int:token_id>/revoke/", api.token_revoke, name="api-token-revoke"),
     path("<slug:slug>/api/scim/provisioning/", api.scim_toggle, name="api-scim-toggle"),
+    path("<slug:slug>/api/scim/client/secrets/", api.client_secret_create, name="api-client-secret-create"),
+    path(
+        "<slug:slug>/api/scim/client/secrets/<int:secret_id>/revoke/",
+        api.client_secret_revoke,
+        name="api-client-secret-revoke",
+    ),
+    path("<slug:slug>/api/scim/client/lifetime/", api.token_lifetime, name="api-token-lifetime"),
+    path("<slug:slug>/api/scim/federation/", api.federation_save, name="api-federation-save"),
+    path("<slug:slug>/api/scim/federation/revoke/", api.federation_revoke, name="api-federation-revoke"),
     path("<slug:slug>/api/scim/activity/", api.activity, name="api-activity"),
 ]

@@ -40,6 +40,15 @@ def test_it_reads_the_scim_settings_and_status(admin_session, enterprise, settin
         "enterprise": "contoso",
         "scim_endpoint": f"https://create.plandisc.com/scim/v2/{enterprise.public_id}",
         "scim_enabled": True,
+        "token_endpoint": f"https://create.plandisc.com/oauth/{enterprise.public_id}/token",
+        "access_token_lifetime": 3600,
+        "oauth": {
+            "client_id": None,
+            "client_secrets": [],
+            "federation": None,
+            "secret_warning": "",
+            "last_token_request": None,
+        },
         "tokens": [
             {
                 "id": token.pk,

@@ -5,7 +5,9 @@ from django.http import HttpRequest
 from enterprise import services
 from enterprise.models import (
     AuditEvent,
+    ClientSecret,
     Enterprise,
+    FederationTrust,
     Group,
     Member,
     ProvisioningEvent,
@@ -42,7 +44,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "scim_enabled", "member_count", "created_at"]
     list_filter = ["scim_enabled"]
     search_fields = ["name", "slug", "public_id"]
-    readonly_fields = ["public_id", "scim_endpoint", "created_at", "updated_at"]
+    readonly_fields = ["public_id", "scim_endpoint", "token_endpoint", "created_at", "updated_at"]
     filter_horizontal = ["admins"]
     inlines = [ScimTokenInline]
 
@@ -70,6 +72,53 @@ class ScimTokenAdmin(ReadOnlyAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             services.scim_token_revoke(token=token, actor=request.user)
         self.message_user(request, "The selected tokens are revoked.", messages.SUCCESS)
+
+
+@admin.register(ClientSecret)
+class ClientSecretAdmin(ReadOnlyAdmin):
+    """Support looks and revokes; secrets are created by the enterprise's admins on the Enterprise page, or
+    with `manage.py create_scim_client` (so the plaintext is shown once, never in an admin message)."""
+
+    list_display = ["hint", "enterprise", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
+    search_fields = ["hint", "client__enterprise__name", "client__enterprise__slug", "=client__client_id"]
+    list_select_related = ["client__enterprise"]
+    fields = ["enterprise", "client", *ClientSecret.DISPLAY_FIELDS]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    @admin.display(description="enterprise")
+    def enterprise(self, obj: ClientSecret) -> Enterprise:
+        return obj.client.enterprise
+
+    @admin.action(description="Revoke selected client secrets now (their access tokens end too)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for secret in queryset.filter(revoked_at__isnull=True):
+            services.client_secret_revoke(secret=secret, actor=request.user)
+        self.message_user(request, "The selected client secrets are revoked.", messages.SUCCESS)
+
+
+@admin.register(FederationTrust)
+class FederationTrustAdmin(ReadOnlyAdmin):
+    """Set up on the Enterprise page or by `manage.py configure_scim_federation`; support looks or removes."""
+
+    list_display = ["enterprise", "issuer", "subject", "audience", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["issuer", "subject", "audience", "client__enterprise__slug", "=client__client_id"]
+    list_select_related = ["client__enterprise"]
+    fields = ["enterprise", "client", *FederationTrust.DISPLAY_FIELDS]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    @admin.display(description="enterprise")
+    def enterprise(self, obj: FederationTrust) -> Enterprise:
+        return obj.client.enterprise
+
+    @admin.action(description="Remove the selected federation trusts now (their access tokens end too)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for trust in queryset.filter(revoked_at__isnull=True).select_related("client__enterprise"):
+            services.federation_trust_revoke(enterprise=trust.client.enterprise, actor=request.user)
+        self.message_user(request, "The selected federation trusts are removed.", messages.SUCCESS)
 
 
 class GroupMembershipInline(admin.TabularInline):

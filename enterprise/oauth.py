@@ -18,6 +18,7 @@ from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -107,7 +108,10 @@ def _read_form(request: HttpRequest) -> dict[str, str]:
     content_type = request.content_type
     if content_type != "application/x-www-form-urlencoded":
         raise OAuthError(400, "invalid_request", "Send the request as application/x-www-form-urlencoded.")
-    repeated = [name for name, values in request.POST.lists() if len(values) > 1]
+    try:
+        repeated = [name for name, values in request.POST.lists() if len(values) > 1]
+    except TooManyFieldsSent:
+        raise OAuthError(400, "invalid_request", "The request has too many fields.") from None
     if repeated:
         raise OAuthError(400, "invalid_request", f"{repeated[0]} is given more than once.")
     return request.POST.dict()

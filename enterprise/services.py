@@ -352,11 +352,17 @@ def token_request_record(
         method="POST",
         path="/token",
         status=status,
-        detail=detail[:500],
-        credential=credential[:100],
-        user_agent=user_agent[:255],
+        detail=_storable(detail, 500),
+        credential=_storable(credential, 100),
+        user_agent=_storable(user_agent, 255),
         duration_ms=duration_ms,
     )
+
+
+def _storable(value: str, limit: int) -> str:
+    """The reasons quote what the caller sent (a client id, JWT claims): without NUL bytes and unpaired
+    surrogates, which PostgreSQL refuses."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
 
 
 @transaction.atomic

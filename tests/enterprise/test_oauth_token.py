@@ -311,3 +311,17 @@ def test_a_flood_of_bad_credentials_gets_429_while_good_ones_from_elsewhere_stil
         content_type=FORM,
     )
     assert elsewhere.status_code == HTTPStatus.OK
+
+
+def test_a_client_id_with_a_nul_byte_is_refused_and_recorded(enterprise, client_secret):
+    _, secret = client_secret
+    response = _post(
+        enterprise, f"grant_type=client_credentials&client_id=%00%ED%A0%80x&client_secret={secret}"
+    )
+    _error(response, HTTPStatus.UNAUTHORIZED, "invalid_client")
+    assert "\x00" not in _last_activity(enterprise).detail
+
+
+def test_too_many_form_fields_are_400(enterprise, client_secret):
+    body = "grant_type=client_credentials&" + "&".join(f"f{n}=x" for n in range(1001))
+    _error(_post(enterprise, body), HTTPStatus.BAD_REQUEST, "invalid_request")

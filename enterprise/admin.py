@@ -74,22 +74,30 @@ class ScimTokenAdmin(ReadOnlyAdmin):
         self.message_user(request, "The selected tokens are revoked.", messages.SUCCESS)
 
 
-@admin.register(ClientSecret)
-class ClientSecretAdmin(ReadOnlyAdmin):
-    """Support looks and revokes; secrets are created by the enterprise's admins on the Enterprise page, or
-    with `manage.py create_scim_client` (so the plaintext is shown once, never in an admin message)."""
+class OAuthCredentialAdmin(ReadOnlyAdmin):
+    """Client secrets and federation trusts: support looks and revokes. They are created by the enterprise's
+    admins on the Enterprise page, or by `create_scim_client` / `configure_scim_federation` (so a secret's
+    plaintext is shown once, never in an admin message)."""
 
-    list_display = ["hint", "enterprise", "created_at", "last_used_at", "expires_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
-    search_fields = ["hint", "client__enterprise__name", "client__enterprise__slug", "=client__client_id"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["client__enterprise"]
-    fields = ["enterprise", "client", *ClientSecret.DISPLAY_FIELDS]
-    readonly_fields = fields
     actions = ["revoke"]
 
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return ["enterprise", "client", *self.model.DISPLAY_FIELDS]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return self.get_fields(request, obj)
+
     @admin.display(description="enterprise")
-    def enterprise(self, obj: ClientSecret) -> Enterprise:
+    def enterprise(self, obj: ClientSecret | FederationTrust) -> Enterprise:
         return obj.client.enterprise
+
+
+@admin.register(ClientSecret)
+class ClientSecretAdmin(OAuthCredentialAdmin):
+    list_display = ["hint", "enterprise", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    search_fields = ["hint", "client__enterprise__name", "client__enterprise__slug", "=client__client_id"]
 
     @admin.action(description="Revoke selected client secrets now (their access tokens end too)")
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -99,20 +107,9 @@ class ClientSecretAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FederationTrust)
-class FederationTrustAdmin(ReadOnlyAdmin):
-    """Set up on the Enterprise page or by `manage.py configure_scim_federation`; support looks or removes."""
-
+class FederationTrustAdmin(OAuthCredentialAdmin):
     list_display = ["enterprise", "issuer", "subject", "audience", "last_used_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["issuer", "subject", "audience", "client__enterprise__slug", "=client__client_id"]
-    list_select_related = ["client__enterprise"]
-    fields = ["enterprise", "client", *FederationTrust.DISPLAY_FIELDS]
-    readonly_fields = fields
-    actions = ["revoke"]
-
-    @admin.display(description="enterprise")
-    def enterprise(self, obj: FederationTrust) -> Enterprise:
-        return obj.client.enterprise
 
     @admin.action(description="Remove the selected federation trusts now (their access tokens end too)")
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:

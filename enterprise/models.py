@@ -63,13 +63,32 @@ class HashedSecret:
         return f"{cls.PREFIX}…{raw[-4:]}"
 
 
+class Credential(models.Model):
+    """What every way into an enterprise's SCIM endpoint records: who made it and when, when it was last used,
+    and who ended it and when (revoked credentials are kept for the record)."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
 class ScimTokenQuerySet(models.QuerySet):
     def live(self, now: datetime | None = None) -> "ScimTokenQuerySet":
         now = now or timezone.now()
         return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True)
 
 
-class ScimToken(HashedSecret, models.Model):
+class ScimToken(HashedSecret, Credential):
     """
     A bearer token that lets an enterprise's identity provider call its SCIM endpoint.
 
@@ -94,21 +113,9 @@ class ScimToken(HashedSecret, models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="scim_tokens")
     digest = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(max_length=32, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = ScimTokenQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.hint
@@ -148,7 +155,7 @@ class ClientSecretQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
 
 
-class ClientSecret(HashedSecret, models.Model):
+class ClientSecret(HashedSecret, Credential):
     """
     A secret of an enterprise's OAuth client (Entra's Client Secret). Several may be live at once, so a
     rotation never interrupts provisioning. Stored as a SHA-256 digest with a short hint, like ScimToken; the
@@ -156,15 +163,7 @@ class ClientSecret(HashedSecret, models.Model):
     """
 
     PREFIX = "pdsec_"
-    DISPLAY_FIELDS = [
-        "hint",
-        "created_at",
-        "created_by",
-        "last_used_at",
-        "expires_at",
-        "revoked_at",
-        "revoked_by",
-    ]
+    DISPLAY_FIELDS = ScimToken.DISPLAY_FIELDS
     DEFAULT_YEARS, MAX_YEARS = 1, 3
     # The page warns this long before the last live secret expires.
     EXPIRY_WARNING = timedelta(days=30)
@@ -172,21 +171,9 @@ class ClientSecret(HashedSecret, models.Model):
     client = models.ForeignKey(OAuthClient, on_delete=models.CASCADE, related_name="secrets")
     digest = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(max_length=32, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = ClientSecretQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.hint
@@ -197,7 +184,7 @@ class ClientSecret(HashedSecret, models.Model):
         return f"OAuth client secret {self.hint}"
 
 
-class FederationTrust(models.Model):
+class FederationTrust(Credential):
     """
     Workload identity federation (RFC 7523 client assertions): the enterprise's OAuth client authenticates
     with a JWT that this issuer signed, for this subject and audience, verified against the issuer's
@@ -224,20 +211,8 @@ class FederationTrust(models.Model):
     jwks_url = models.URLField("JWKS URL", max_length=500)
     subject = models.CharField(max_length=255)
     audience = models.CharField(max_length=255)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = FederationTrustQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.subject}"

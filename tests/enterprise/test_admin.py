@@ -85,16 +85,20 @@ def test_stored_digests_are_never_the_token(token):
     assert len(stored.digest) == 64
 
 
-def test_support_sees_client_secrets_and_federation_but_never_a_secret(staff_client, enterprise, settings):
-    settings.SCIM_JWKS_ALLOW_LOOPBACK = True
-    secret, raw = services.client_secret_create(enterprise=enterprise)
-    trust = services.federation_trust_save(
+def _trust(enterprise):
+    return services.federation_trust_save(
         enterprise=enterprise,
         issuer="https://i.example",
         jwks_url="http://127.0.0.1:9/k",
         subject="s",
         audience="a",
     )
+
+
+def test_support_sees_client_secrets_and_federation_but_never_a_secret(staff_client, enterprise, settings):
+    settings.SCIM_JWKS_ALLOW_LOOPBACK = True
+    secret, raw = services.client_secret_create(enterprise=enterprise)
+    trust = _trust(enterprise)
     pages = [
         reverse("admin:enterprise_clientsecret_changelist"),
         reverse("admin:enterprise_clientsecret_changelist") + "?q=contoso",
@@ -113,13 +117,7 @@ def test_support_sees_client_secrets_and_federation_but_never_a_secret(staff_cli
 def test_support_revokes_client_secrets_and_federation_from_the_admin(staff_client, enterprise, settings):
     settings.SCIM_JWKS_ALLOW_LOOPBACK = True
     secret, _ = services.client_secret_create(enterprise=enterprise)
-    trust = services.federation_trust_save(
-        enterprise=enterprise,
-        issuer="https://i.example",
-        jwks_url="http://127.0.0.1:9/k",
-        subject="s",
-        audience="a",
-    )
+    trust = _trust(enterprise)
     staff_client.post(
         reverse("admin:enterprise_clientsecret_changelist"),
         {"action": "revoke", "_selected_action": [secret.pk]},

@@ -1,6 +1,5 @@
 """create_scim_client and configure_scim_federation, as support and automated set-up run them."""
 
-import base64
 import json
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -8,10 +7,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.utils import timezone
 
 from enterprise.models import ClientSecret, FederationTrust
+from tests.oauth import basic, request_token
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +21,9 @@ def _run(*args) -> dict:
     return json.loads(out.getvalue())
 
 
-def _token_status(data: dict) -> int:
-    basic = base64.b64encode(f"{data['client_id']}:{data['client_secret']}".encode()).decode()
-    response = Client().post(
-        data["token_endpoint"].removeprefix("https://plandisc.example.com"),
-        "grant_type=client_credentials&scope=scim",
-        content_type="application/x-www-form-urlencoded",
-        headers={"Authorization": f"Basic {basic}"},
-    )
-    return response.status_code
+def _token_status(enterprise, data: dict) -> int:
+    authorization = basic(data["client_id"], data["client_secret"])
+    return request_token(enterprise, "grant_type=client_credentials&scope=scim", authorization).status_code
 
 
 def test_create_scim_client_prints_working_credentials_and_each_call_adds_a_live_secret(enterprise, settings):
@@ -50,7 +43,10 @@ def test_create_scim_client_prints_working_credentials_and_each_call_adds_a_live
     expiry = datetime.fromisoformat(second["secret_expires_at"]) - timezone.now()
     assert timedelta(days=3 * 365 - 1) < expiry <= timedelta(days=3 * 365)
     assert ClientSecret.objects.live().count() == 2
-    assert _token_status(first) == HTTPStatus.OK and _token_status(second) == HTTPStatus.OK
+    assert (
+        _token_status(enterprise, first) == HTTPStatus.OK
+        and _token_status(enterprise, second) == HTTPStatus.OK
+    )
 
 
 def test_create_scim_client_refuses_an_unknown_enterprise_and_a_fourth_year(enterprise):

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from enterprise import services
 from enterprise.models import FederationTrust
+from tests.oauth import FORM, scim_status, token_url
 
 pytestmark = pytest.mark.django_db
 
@@ -123,9 +124,7 @@ def _exchange(enterprise, assertion: str, client_id: str | None = None):
         f"grant_type=client_credentials&client_id={client_id}"
         f"&client_assertion_type={ASSERTION_TYPE}&client_assertion={assertion}&scope=scim"
     )
-    return Client().post(
-        f"/oauth/{enterprise.public_id}/token", body, content_type="application/x-www-form-urlencoded"
-    )
+    return Client().post(token_url(enterprise), body, content_type=FORM)
 
 
 def _refused(enterprise, response) -> str:
@@ -135,13 +134,6 @@ def _refused(enterprise, response) -> str:
     assert "WWW-Authenticate" not in response
     assert "access_token" not in response.json()
     return enterprise.provisioning_events.first().detail.removeprefix("Token request refused: ")
-
-
-def _scim_status(enterprise, access_token: str) -> int:
-    response = Client().get(
-        f"/scim/v2/{enterprise.public_id}/Users", headers={"Authorization": f"Bearer {access_token}"}
-    )
-    return response.status_code
 
 
 def _b64(data: bytes) -> str:
@@ -160,7 +152,7 @@ def test_an_entra_assertion_gets_an_access_token_that_works_at_the_scim_endpoint
         "expires_in": 3600,
         "scope": "scim",
     }
-    assert _scim_status(enterprise, body["access_token"]) == HTTPStatus.OK
+    assert scim_status(enterprise, body["access_token"]) == HTTPStatus.OK
     event = enterprise.provisioning_events.first()
     assert (event.path, event.credential) == ("/Users", "federation")
 
@@ -273,9 +265,7 @@ def test_garbage_and_a_wrong_assertion_type_are_refused(enterprise, issuer, trus
         f"grant_type=client_credentials&client_id={enterprise.oauth_client.client_id}"
         f"&client_assertion_type=urn:other&client_assertion={issuer.sign()}"
     )
-    response = Client().post(
-        f"/oauth/{enterprise.public_id}/token", body, content_type="application/x-www-form-urlencoded"
-    )
+    response = Client().post(token_url(enterprise), body, content_type=FORM)
     assert _refused(enterprise, response) == f"client_assertion_type must be {ASSERTION_TYPE}."
 
 
@@ -298,15 +288,15 @@ def test_key_rotation_fetches_the_keys_again_at_most_once_a_minute(enterprise, i
 
 def test_removing_the_trust_ends_its_tokens_on_the_next_request(enterprise, issuer, trust):
     access_token = _exchange(enterprise, issuer.sign()).json()["access_token"]
-    assert _scim_status(enterprise, access_token) == HTTPStatus.OK
+    assert scim_status(enterprise, access_token) == HTTPStatus.OK
     services.federation_trust_revoke(enterprise=enterprise)
-    assert _scim_status(enterprise, access_token) == HTTPStatus.UNAUTHORIZED
+    assert scim_status(enterprise, access_token) == HTTPStatus.UNAUTHORIZED
     refused = _refused(enterprise, _exchange(enterprise, issuer.sign()))
     assert refused == "Federation is not set up for this enterprise."
 
 
 def test_a_jwt_is_never_a_scim_bearer(enterprise, issuer, trust):
-    assert _scim_status(enterprise, issuer.sign()) == HTTPStatus.UNAUTHORIZED
+    assert scim_status(enterprise, issuer.sign()) == HTTPStatus.UNAUTHORIZED
 
 
 def test_another_enterprises_client_id_is_refused(enterprise, issuer, trust, other_enterprise):

@@ -1,7 +1,6 @@
 """The token endpoint with client secrets (RFC 6749 §4.4), as Entra's "OAuth2 Client Credentials Grant"
 calls it, and the access tokens it issues at the SCIM endpoint."""
 
-import base64
 from datetime import timedelta
 from http import HTTPStatus
 from urllib.parse import quote_plus
@@ -13,10 +12,10 @@ from django.utils import timezone
 
 from enterprise import services
 from enterprise.models import AccessToken, ClientSecret, ProvisioningEvent
+from tests.oauth import FORM, basic, scim_status, token_url
+from tests.oauth import request_token as _post
 
 pytestmark = pytest.mark.django_db
-
-FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
@@ -24,19 +23,6 @@ def client_secret(enterprise) -> tuple[str, str]:
     """The enterprise's client id and a fresh secret."""
     _, raw = services.client_secret_create(enterprise=enterprise)
     return str(enterprise.oauth_client.client_id), raw
-
-
-def _token_url(enterprise) -> str:
-    return f"/oauth/{enterprise.public_id}/token"
-
-
-def _basic(client_id: str, secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-
-
-def _post(enterprise, body: str, authorization: str = ""):
-    headers = {"Authorization": authorization} if authorization else {}
-    return Client().post(_token_url(enterprise), body, content_type=FORM, headers=headers)
 
 
 def _error(response, status: int, error: str) -> dict:
@@ -47,13 +33,6 @@ def _error(response, status: int, error: str) -> dict:
     return body
 
 
-def _scim_status(enterprise, access_token: str) -> int:
-    response = Client().get(
-        f"/scim/v2/{enterprise.public_id}/Users", headers={"Authorization": f"Bearer {access_token}"}
-    )
-    return response.status_code
-
-
 def _last_activity(enterprise) -> ProvisioningEvent:
     return enterprise.provisioning_events.first()
 
@@ -61,7 +40,7 @@ def _last_activity(enterprise) -> ProvisioningEvent:
 def test_client_secret_basic_gets_a_bearer_token_that_works_at_the_scim_endpoint(enterprise, client_secret):
     client_id, secret = client_secret
     response = _post(
-        enterprise, "grant_type=client_credentials&scope=scim", authorization=_basic(client_id, secret)
+        enterprise, "grant_type=client_credentials&scope=scim", authorization=basic(client_id, secret)
     )
 
     assert response.status_code == HTTPStatus.OK
@@ -78,7 +57,7 @@ def test_client_secret_basic_gets_a_bearer_token_that_works_at_the_scim_endpoint
     token = AccessToken.objects.get()
     assert token.digest == AccessToken.digest_of(body["access_token"])
     assert not AccessToken.objects.filter(digest=body["access_token"]).exists()
-    assert _scim_status(enterprise, body["access_token"]) == HTTPStatus.OK
+    assert scim_status(enterprise, body["access_token"]) == HTTPStatus.OK
     event = _last_activity(enterprise)
     assert (event.path, event.credential) == ("/Users", f"OAuth client secret {ClientSecret.hint_of(secret)}")
 
@@ -93,7 +72,7 @@ def test_client_secret_post_works_too_and_extra_fields_and_no_scope_are_accepted
 
     assert response.status_code == HTTPStatus.OK
     assert "scope" not in response.json()
-    assert _scim_status(enterprise, response.json()["access_token"]) == HTTPStatus.OK
+    assert scim_status(enterprise, response.json()["access_token"]) == HTTPStatus.OK
 
 
 @pytest.mark.parametrize("scope", ["scim", "api://plandisc/.default", "read write"])
@@ -102,7 +81,7 @@ def test_any_well_formed_scope_is_accepted(enterprise, client_secret, scope):
     response = _post(
         enterprise,
         f"grant_type=client_credentials&scope={quote_plus(scope)}",
-        authorization=_basic(client_id, secret),
+        authorization=basic(client_id, secret),
     )
     assert response.status_code == HTTPStatus.OK
     assert response.json()["scope"] == scope
@@ -110,7 +89,7 @@ def test_any_well_formed_scope_is_accepted(enterprise, client_secret, scope):
 
 def test_a_form_encoded_basic_header_reads_the_same(enterprise, client_secret):
     client_id, secret = client_secret
-    encoded = _basic(quote_plus(client_id), quote_plus(secret))
+    encoded = basic(quote_plus(client_id), quote_plus(secret))
     response = _post(enterprise, "grant_type=client_credentials", authorization=encoded)
     assert response.status_code == HTTPStatus.OK
 
@@ -125,7 +104,7 @@ def test_several_secrets_are_live_at_once(enterprise, client_secret):
     client_id, first = client_secret
     _, second = services.client_secret_create(enterprise=enterprise, years=3)
     for secret in (first, second):
-        response = _post(enterprise, "grant_type=client_credentials", authorization=_basic(client_id, secret))
+        response = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, secret))
         assert response.status_code == HTTPStatus.OK
 
 
@@ -153,7 +132,7 @@ def test_client_authentication_failures_are_401_invalid_client(enterprise, clien
 
 def test_a_wrong_basic_secret_is_401_with_a_basic_challenge(enterprise, client_secret):
     client_id, _ = client_secret
-    response = _post(enterprise, "grant_type=client_credentials", authorization=_basic(client_id, "nope"))
+    response = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, "nope"))
     _error(response, HTTPStatus.UNAUTHORIZED, "invalid_client")
     assert response["WWW-Authenticate"].startswith("Basic")
     assert _last_activity(enterprise).detail == "Token request refused: Wrong client secret."
@@ -169,7 +148,7 @@ def test_an_expired_secret_is_refused_and_the_activity_says_when_it_expired(ente
     client_id, secret = client_secret
     expires_at = ClientSecret.objects.get().expires_at
     with time_machine.travel(expires_at + timedelta(seconds=1)):
-        response = _post(enterprise, "grant_type=client_credentials", authorization=_basic(client_id, secret))
+        response = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, secret))
     _error(response, HTTPStatus.UNAUTHORIZED, "invalid_client")
     hint = ClientSecret.hint_of(secret)
     assert _last_activity(enterprise).detail == (
@@ -181,14 +160,14 @@ def test_revoking_a_secret_ends_the_tokens_it_obtained_and_no_others(enterprise,
     client_id, first = client_secret
     _, second = services.client_secret_create(enterprise=enterprise)
     tokens = [
-        _post(enterprise, "grant_type=client_credentials", authorization=_basic(client_id, s)).json()
+        _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, s)).json()
         for s in (first, second)
     ]
     services.client_secret_revoke(secret=ClientSecret.objects.get(digest=ClientSecret.digest_of(first)))
 
-    assert _scim_status(enterprise, tokens[0]["access_token"]) == HTTPStatus.UNAUTHORIZED
-    assert _scim_status(enterprise, tokens[1]["access_token"]) == HTTPStatus.OK
-    response = _post(enterprise, "grant_type=client_credentials", authorization=_basic(client_id, first))
+    assert scim_status(enterprise, tokens[0]["access_token"]) == HTTPStatus.UNAUTHORIZED
+    assert scim_status(enterprise, tokens[1]["access_token"]) == HTTPStatus.OK
+    response = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, first))
     _error(response, HTTPStatus.UNAUTHORIZED, "invalid_client")
     assert "was revoked on" in _last_activity(enterprise).detail
 
@@ -196,30 +175,30 @@ def test_revoking_a_secret_ends_the_tokens_it_obtained_and_no_others(enterprise,
 def test_an_access_token_expires_after_the_enterprise_lifetime(enterprise, client_secret):
     services.access_token_lifetime_set(enterprise=enterprise, hours=6)
     client_id, secret = client_secret
-    body = _post(enterprise, "grant_type=client_credentials", authorization=_basic(client_id, secret)).json()
+    body = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, secret)).json()
     assert body["expires_in"] == 6 * 3600
     with time_machine.travel(timezone.now() + timedelta(hours=6, seconds=-5)):
-        assert _scim_status(enterprise, body["access_token"]) == HTTPStatus.OK
+        assert scim_status(enterprise, body["access_token"]) == HTTPStatus.OK
     with time_machine.travel(timezone.now() + timedelta(hours=6, seconds=1)):
-        assert _scim_status(enterprise, body["access_token"]) == HTTPStatus.UNAUTHORIZED
+        assert scim_status(enterprise, body["access_token"]) == HTTPStatus.UNAUTHORIZED
 
 
 def test_an_access_token_is_refused_at_another_enterprise_and_its_secret_at_this_one(
     enterprise, client_secret, other_enterprise
 ):
     client_id, secret = client_secret
-    token = _post(enterprise, "grant_type=client_credentials", authorization=_basic(client_id, secret))
-    assert _scim_status(other_enterprise, token.json()["access_token"]) == HTTPStatus.UNAUTHORIZED
+    token = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, secret))
+    assert scim_status(other_enterprise, token.json()["access_token"]) == HTTPStatus.UNAUTHORIZED
     # This enterprise's secret at the other's token endpoint is no client of the other.
     response = _post(
-        other_enterprise, "grant_type=client_credentials", authorization=_basic(client_id, secret)
+        other_enterprise, "grant_type=client_credentials", authorization=basic(client_id, secret)
     )
     _error(response, HTTPStatus.UNAUTHORIZED, "invalid_client")
 
 
 def test_a_client_secret_is_never_a_scim_bearer(enterprise, client_secret):
     _, secret = client_secret
-    assert _scim_status(enterprise, secret) == HTTPStatus.UNAUTHORIZED
+    assert scim_status(enterprise, secret) == HTTPStatus.UNAUTHORIZED
 
 
 def test_the_scim_token_keeps_working_beside_oauth(enterprise, scim, client_secret):
@@ -238,7 +217,7 @@ def test_the_scim_token_keeps_working_beside_oauth(enterprise, scim, client_secr
 )
 def test_malformed_requests_get_400(enterprise, client_secret, body, status, error):
     client_id, secret = client_secret
-    response = _post(enterprise, body, authorization=_basic(client_id, secret))
+    response = _post(enterprise, body, authorization=basic(client_id, secret))
     _error(response, status, error)
     assert not AccessToken.objects.exists()
 
@@ -248,7 +227,7 @@ def test_two_authentication_methods_at_once_are_400(enterprise, client_secret):
     response = _post(
         enterprise,
         f"grant_type=client_credentials&client_secret={secret}",
-        authorization=_basic(client_id, secret),
+        authorization=basic(client_id, secret),
     )
     _error(response, HTTPStatus.BAD_REQUEST, "invalid_request")
 
@@ -256,14 +235,14 @@ def test_two_authentication_methods_at_once_are_400(enterprise, client_secret):
 def test_provisioning_turned_off_is_invalid_grant(enterprise, client_secret):
     services.enterprise_scim_toggle(enterprise=enterprise, enabled=False)
     client_id, secret = client_secret
-    response = _post(enterprise, "grant_type=client_credentials", authorization=_basic(client_id, secret))
+    response = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, secret))
     _error(response, HTTPStatus.BAD_REQUEST, "invalid_grant")
 
 
 def test_only_form_posts_issue_tokens(enterprise, client_secret):
     client_id, secret = client_secret
     query = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
-    url = _token_url(enterprise)
+    url = token_url(enterprise)
 
     response = Client().get(f"{url}?{query}")
     _error(response, HTTPStatus.METHOD_NOT_ALLOWED, "invalid_request")
@@ -286,7 +265,7 @@ def test_an_unknown_token_endpoint_is_401(client_secret):
         "/oauth/2f1d9c2e-0000-4000-8000-000000000000/token",
         "grant_type=client_credentials",
         content_type=FORM,
-        headers={"Authorization": _basic(client_id, secret)},
+        headers={"Authorization": basic(client_id, secret)},
     )
     _error(response, HTTPStatus.UNAUTHORIZED, "invalid_client")
 
@@ -306,7 +285,7 @@ def test_a_flood_of_bad_credentials_gets_429_while_good_ones_from_elsewhere_stil
     assert response["Retry-After"] == "60"
 
     elsewhere = Client(REMOTE_ADDR="10.1.2.3").post(
-        _token_url(enterprise),
+        token_url(enterprise),
         f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}",
         content_type=FORM,
     )

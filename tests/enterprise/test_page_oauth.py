@@ -1,7 +1,6 @@
 """OAuth client secrets and federation on the Enterprise page and in its JSON API: Entra's field names next
 to each value, a secret shown once, revocation, the expiry warning, and why token requests failed."""
 
-import base64
 import json
 import re
 from datetime import timedelta
@@ -9,10 +8,10 @@ from http import HTTPStatus
 
 import pytest
 import time_machine
-from django.test import Client
 
 from enterprise import services
 from enterprise.models import AuditEvent, ClientSecret, FederationTrust
+from tests.oauth import basic, request_token
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +27,7 @@ def _shown_secret(response) -> str:
 
 
 def _token_status(enterprise, client_id: str, secret: str) -> int:
-    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    return (
-        Client()
-        .post(
-            f"/oauth/{enterprise.public_id}/token",
-            "grant_type=client_credentials",
-            content_type="application/x-www-form-urlencoded",
-            headers={"Authorization": f"Basic {basic}"},
-        )
-        .status_code
-    )
+    return request_token(enterprise, "grant_type=client_credentials", basic(client_id, secret)).status_code
 
 
 def test_creating_a_secret_shows_it_once_with_entras_field_names(admin_session, enterprise, settings):

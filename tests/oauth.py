@@ -29,3 +29,14 @@ def scim_status(enterprise: Enterprise, bearer: str) -> int:
         f"/scim/v2/{enterprise.public_id}/Users", headers={"Authorization": f"Bearer {bearer}"}
     )
     return response.status_code
+
+
+def issued(response, expires_in: int = 3600, scope: str | None = "scim") -> str:
+    """The access token of an RFC 6749 §5.1 answer, after checking the answer is one."""
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store" and response["Pragma"] == "no-cache"
+    body = response.json()
+    expected = {"access_token": body["access_token"], "token_type": "Bearer", "expires_in": expires_in}
+    assert body == (expected | {"scope": scope} if scope is not None else expected)
+    assert body["access_token"].startswith("pdat_")
+    return body["access_token"]

@@ -41,6 +41,7 @@ ACTIVITY_FIELDS = [
     "detail",
     "duration_ms",
     "user_agent",
+    "credential",
 ]
 CHART_HOURS = 7 * 24
 

@@ -254,6 +254,7 @@ def _csv_row(event: ProvisioningEvent) -> list:
             event.detail,
             event.duration_ms,
             event.user_agent,
+            event.credential,
         )
     ]
 

@@ -183,6 +183,7 @@ def test_activity_is_listed_newest_first_and_paged(admin_session, enterprise, ot
         "detail": "Conflict.",
         "duration_ms": 12,
         "user_agent": "Azure AD SCIM Client",
+        "credential": "",
     }
     assert [e["created_at"] for e in second["results"]] == ["2026-03-10T13:10:00Z", "2026-03-10T13:09:00Z"]
     assert errors["count"] == 1 and errors["results"][0]["detail"] == "Conflict."

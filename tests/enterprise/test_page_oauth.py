@@ -11,7 +11,7 @@ import time_machine
 
 from enterprise import services
 from enterprise.models import AuditEvent, ClientSecret, FederationTrust
-from tests.oauth import basic, request_token
+from tests.oauth import basic, request_token, scim_status
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +209,26 @@ def test_a_plain_member_cannot_reach_the_oauth_actions(member_session, enterpris
     ):
         assert member_session.post(url).status_code == HTTPStatus.FORBIDDEN
     assert not ClientSecret.objects.exists()
+
+
+def test_the_activity_says_which_credential_each_request_used(admin_session, enterprise, scim):
+    secret, raw = services.client_secret_create(enterprise=enterprise)
+    response = request_token(
+        enterprise, "grant_type=client_credentials", basic(str(secret.client.client_id), raw)
+    )
+    scim_status(enterprise, response.json()["access_token"])
+    scim.get("/Groups")
+
+    text = admin_session.get(PAGE).text
+    token_hint = enterprise.scim_tokens.get().hint
+    assert f'<code>GET /Groups</code><small class="credential">with SCIM token {token_hint}</small>' in text
+    assert (
+        f'<code>GET /Users</code><small class="credential">with OAuth client secret {secret.hint}</small>'
+        in text
+    )
+    assert (
+        f'<code>POST /token</code><small class="credential">with OAuth client secret {secret.hint}</small>'
+        in text
+    )
+    csv = b"".join(admin_session.get("/enterprise/contoso/scim/activity.csv").streaming_content).decode()
+    assert f",SCIM token {token_hint}\r\n" in csv

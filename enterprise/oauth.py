@@ -58,7 +58,7 @@ def token(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
         if grant_type != "client_credentials":
             raise OAuthError(400, "unsupported_grant_type", "Only client_credentials is supported.")
         scope = fields.get("scope")
-        if scope is not None and scope and not SCOPE.match(scope):
+        if scope and not SCOPE.match(scope):
             raise OAuthError(400, "invalid_scope", "The scope has characters RFC 6749 does not allow.")
         secret, trust = _authenticate_client(request, enterprise, fields)
         credential = (secret or trust).label

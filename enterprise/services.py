@@ -306,6 +306,7 @@ def oauth_client_authenticate_assertion(
     return trust
 
 
+@transaction.atomic
 def access_token_issue(
     *, enterprise: Enterprise, secret: ClientSecret | None = None, trust: FederationTrust | None = None
 ) -> tuple[AccessToken, str]:

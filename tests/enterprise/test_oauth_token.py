@@ -293,3 +293,17 @@ def test_a_client_id_with_a_nul_byte_is_refused_and_recorded(enterprise, client_
 def test_too_many_form_fields_are_400(enterprise, client_secret):
     body = "grant_type=client_credentials&" + "&".join(f"f{n}=x" for n in range(1001))
     _error(_post(enterprise, body), HTTPStatus.BAD_REQUEST, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    ("body", "authorization"),
+    [
+        ("grant_type=client_credentials&client_id=%FF%FE&client_secret=%FF", ""),
+        ("grant_type=client_credentials", "Basic"),
+        ("grant_type=client_credentials", "Basic " + "w7/Dvg=="),
+        ("grant_type=client_credentials&client_assertion=x", ""),
+    ],
+    ids=["latin1-form", "empty-basic", "basic-without-colon", "assertion-without-type"],
+)
+def test_odd_credentials_are_401_never_500(enterprise, client_secret, body, authorization):
+    _error(_post(enterprise, body, authorization=authorization), HTTPStatus.UNAUTHORIZED, "invalid_client")

@@ -5,7 +5,9 @@ from django.http import HttpRequest
 from enterprise import services
 from enterprise.models import (
     AuditEvent,
+    ClientSecret,
     Enterprise,
+    FederationTrust,
     Group,
     Member,
     ProvisioningEvent,
@@ -42,7 +44,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "scim_enabled", "member_count", "created_at"]
     list_filter = ["scim_enabled"]
     search_fields = ["name", "slug", "public_id"]
-    readonly_fields = ["public_id", "scim_endpoint", "created_at", "updated_at"]
+    readonly_fields = ["public_id", "scim_endpoint", "token_endpoint", "created_at", "updated_at"]
     filter_horizontal = ["admins"]
     inlines = [ScimTokenInline]
 
@@ -70,6 +72,50 @@ class ScimTokenAdmin(ReadOnlyAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             services.scim_token_revoke(token=token, actor=request.user)
         self.message_user(request, "The selected tokens are revoked.", messages.SUCCESS)
+
+
+class OAuthCredentialAdmin(ReadOnlyAdmin):
+    """Client secrets and federation trusts: support looks and revokes. They are created by the enterprise's
+    admins on the Enterprise page, or by `create_scim_client` / `configure_scim_federation` (so a secret's
+    plaintext is shown once, never in an admin message)."""
+
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["client__enterprise"]
+    actions = ["revoke"]
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return ["enterprise", "client", *self.model.DISPLAY_FIELDS]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return self.get_fields(request, obj)
+
+    @admin.display(description="enterprise")
+    def enterprise(self, obj: ClientSecret | FederationTrust) -> Enterprise:
+        return obj.client.enterprise
+
+
+@admin.register(ClientSecret)
+class ClientSecretAdmin(OAuthCredentialAdmin):
+    list_display = ["hint", "enterprise", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    search_fields = ["hint", "client__enterprise__name", "client__enterprise__slug", "=client__client_id"]
+
+    @admin.action(description="Revoke selected client secrets now (their access tokens end too)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for secret in queryset.filter(revoked_at__isnull=True):
+            services.client_secret_revoke(secret=secret, actor=request.user)
+        self.message_user(request, "The selected client secrets are revoked.", messages.SUCCESS)
+
+
+@admin.register(FederationTrust)
+class FederationTrustAdmin(OAuthCredentialAdmin):
+    list_display = ["enterprise", "issuer", "subject", "audience", "last_used_at", "revoked_at"]
+    search_fields = ["issuer", "subject", "audience", "client__enterprise__slug", "=client__client_id"]
+
+    @admin.action(description="Remove the selected federation trusts now (their access tokens end too)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for trust in queryset.filter(revoked_at__isnull=True).select_related("client__enterprise"):
+            services.federation_trust_revoke(enterprise=trust.client.enterprise, actor=request.user)
+        self.message_user(request, "The selected federation trusts are removed.", messages.SUCCESS)
 
 
 class GroupMembershipInline(admin.TabularInline):

@@ -3,6 +3,7 @@ The Enterprise page's actions as a JSON API, for scripts and automation: session
 CSRF, the same permission rule (admins of the enterprise in the URL) and the same services as the page.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from rest_framework import serializers, status
@@ -13,7 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from enterprise import selectors, services
-from enterprise.models import ProvisioningEvent, ScimToken
+from enterprise.forms import FederationForm
+from enterprise.models import ClientSecret, FederationTrust, ProvisioningEvent, ScimToken
 
 
 class ScimTokenSerializer(serializers.ModelSerializer):
@@ -23,6 +25,38 @@ class ScimTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScimToken
         fields = ["id", *ScimToken.DISPLAY_FIELDS]
+
+
+class ClientSecretSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ClientSecret
+        fields = ["id", *ClientSecret.DISPLAY_FIELDS]
+
+
+class FederationTrustSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = FederationTrust
+        fields = FederationTrust.DISPLAY_FIELDS
+
+
+class TokenRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProvisioningEvent
+        fields = ["created_at", "status", "credential", "detail"]
+
+
+class OAuthSettingsSerializer(serializers.Serializer):
+    client_id = serializers.UUIDField(source="client.client_id", default=None)
+    client_secrets = ClientSecretSerializer(source="secrets", many=True)
+    federation = FederationTrustSerializer(source="trust")
+    secret_warning = serializers.CharField()
+    last_token_request = TokenRequestSerializer()
 
 
 class HealthSerializer(serializers.Serializer):
@@ -64,9 +98,96 @@ def scim_settings(request: Request, slug: str) -> Response:
             "scim_endpoint": enterprise.scim_endpoint,
             "scim_enabled": enterprise.scim_enabled,
             "tokens": ScimTokenSerializer(selectors.live_scim_tokens(enterprise, now), many=True).data,
+            "token_endpoint": enterprise.token_endpoint,
+            "access_token_lifetime": enterprise.access_token_lifetime,
+            "oauth": OAuthSettingsSerializer(selectors.oauth_settings(enterprise, now)).data,
             "status": ScimStatusSerializer(selectors.scim_status(enterprise, now)).data,
         }
     )
+
+
+class ClientSecretCreateSerializer(serializers.Serializer):
+    years = serializers.IntegerField(
+        default=ClientSecret.DEFAULT_YEARS, min_value=1, max_value=ClientSecret.MAX_YEARS
+    )
+
+
+class TokenLifetimeSerializer(serializers.Serializer):
+    hours = serializers.IntegerField(min_value=1, max_value=6)
+
+
+@api_view(["POST"])
+@parser_classes([JSONParser])
+def client_secret_create(request: Request, slug: str) -> Response:
+    """Add a client secret to the enterprise's OAuth client; `plaintext` is in this response only."""
+    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    serializer = ClientSecretCreateSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    secret, plaintext = services.client_secret_create(
+        enterprise=enterprise, years=serializer.validated_data["years"], actor=request.user
+    )
+    response = Response(
+        {
+            "client_id": str(secret.client.client_id),
+            "token_endpoint": enterprise.token_endpoint,
+            "client_secret": ClientSecretSerializer(secret).data,
+            "plaintext": plaintext,
+        },
+        status.HTTP_201_CREATED,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@api_view(["POST"])
+def client_secret_revoke(request: Request, slug: str, secret_id: int) -> Response:
+    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    secret = selectors.client_secret_of(enterprise=enterprise, secret_id=secret_id)
+    services.client_secret_revoke(secret=secret, actor=request.user)
+    return Response(ClientSecretSerializer(secret).data)
+
+
+@api_view(["POST"])
+@parser_classes([JSONParser])
+def token_lifetime(request: Request, slug: str) -> Response:
+    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    serializer = TokenLifetimeSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    services.access_token_lifetime_set(
+        enterprise=enterprise, hours=serializer.validated_data["hours"], actor=request.user
+    )
+    return Response({"access_token_lifetime": enterprise.access_token_lifetime})
+
+
+@api_view(["POST"])
+@parser_classes([JSONParser])
+def federation_save(request: Request, slug: str) -> Response:
+    """Trust an issuer's JWTs for a subject and audience (`tenant_id` alone gives Entra's issuer and keys)."""
+    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    form = FederationForm(data=request.data)
+    if not form.is_valid():
+        return Response(form.errors, status.HTTP_400_BAD_REQUEST)
+    values = {name: form.cleaned_data[name] for name in ("issuer", "jwks_url", "subject", "audience")}
+    try:
+        trust = services.federation_trust_save(enterprise=enterprise, actor=request.user, **values)
+    except ValidationError as exc:
+        return Response({"__all__": exc.messages}, status.HTTP_400_BAD_REQUEST)
+    return Response(
+        {
+            "client_id": str(trust.client.client_id),
+            "token_endpoint": enterprise.token_endpoint,
+            "scim_endpoint": enterprise.scim_endpoint,
+            "federation": FederationTrustSerializer(trust).data,
+        },
+        status.HTTP_201_CREATED,
+    )
+
+
+@api_view(["POST"])
+def federation_revoke(request: Request, slug: str) -> Response:
+    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    services.federation_trust_revoke(enterprise=enterprise, actor=request.user)
+    return Response({"federation": None})
 
 
 @api_view(["POST"])

@@ -1,5 +1,7 @@
 from django import forms
 
+from enterprise.models import FederationTrust
+
 
 class ScimToggleForm(forms.Form):
     """Turn SCIM provisioning on or off. The choice is explicit, so an empty POST changes nothing."""
@@ -16,3 +18,41 @@ class MemberSearchForm(forms.Form):
         required=False,
         choices=[("", "All"), ("active", "Active"), ("deactivated", "Deactivated")],
     )
+
+
+class ClientSecretForm(forms.Form):
+    years = forms.TypedChoiceField(
+        label="Expires after",
+        choices=[(1, "1 year"), (2, "2 years"), (3, "3 years")],
+        coerce=int,
+        initial=1,
+    )
+
+
+class TokenLifetimeForm(forms.Form):
+    hours = forms.TypedChoiceField(
+        label="Access tokens work for",
+        choices=[(hours, f"{hours} hour{'s' if hours > 1 else ''}") for hours in range(1, 7)],
+        coerce=int,
+    )
+
+
+class FederationForm(forms.Form):
+    """What Entra shows for a workload identity. With only the tenant id, the issuer and JWKS URL are Entra's
+    for that tenant; both can be entered for other issuers."""
+
+    tenant_id = forms.UUIDField(label="Entra tenant ID", required=False)
+    issuer = forms.URLField(label="Issuer", required=False, max_length=500, assume_scheme="https")
+    jwks_url = forms.URLField(label="JWKS URL", required=False, max_length=500, assume_scheme="https")
+    subject = forms.CharField(label="Subject", max_length=255)
+    audience = forms.CharField(label="Audience", max_length=255)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        tenant = data.get("tenant_id")
+        if tenant:
+            data["issuer"] = data.get("issuer") or FederationTrust.ENTRA_ISSUER.format(tenant=tenant)
+            data["jwks_url"] = data.get("jwks_url") or FederationTrust.ENTRA_JWKS_URL.format(tenant=tenant)
+        if not (data.get("issuer") and data.get("jwks_url")):
+            raise forms.ValidationError("Enter the Entra tenant ID, or both the issuer and the JWKS URL.")
+        return data

@@ -3,6 +3,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
@@ -18,6 +19,12 @@ class Enterprise(models.Model):
     # Goes into the SCIM endpoint URL: random, so endpoints cannot be enumerated.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     scim_enabled = models.BooleanField("SCIM provisioning enabled", default=True)
+    access_token_lifetime = models.PositiveIntegerField(
+        "OAuth access token lifetime (seconds)",
+        default=3600,
+        validators=[MinValueValidator(3600), MaxValueValidator(6 * 3600)],
+        help_text="How long an access token from the token endpoint works: 1 to 6 hours, as Entra requires.",
+    )
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="administered_enterprises", blank=True
     )
@@ -35,6 +42,45 @@ class Enterprise(models.Model):
         """The absolute URL an admin pastes into Entra's Tenant URL."""
         return f"{settings.PLANDISC_BASE_URL}/scim/v2/{self.public_id}"
 
+    @property
+    def token_endpoint(self) -> str:
+        """The absolute URL of the OAuth token endpoint: Entra's Token Endpoint (or Token URL)."""
+        return settings.PLANDISC_BASE_URL + reverse("oauth-token", args=[self.public_id])
+
+
+class HashedSecret:
+    """What the models that hold a secret's digest share: the digest is SHA-256 (the secrets are 256-bit
+    random, so a fast hash reveals nothing) and the hint is the prefix and the last four characters."""
+
+    PREFIX = ""
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def hint_of(cls, raw: str) -> str:
+        return f"{cls.PREFIX}…{raw[-4:]}"
+
+
+class Credential(models.Model):
+    """What every way into an enterprise's SCIM endpoint records: who made it and when, when it was last used,
+    and who ended it and when (revoked credentials are kept for the record)."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
 
 class ScimTokenQuerySet(models.QuerySet):
     def live(self, now: datetime | None = None) -> "ScimTokenQuerySet":
@@ -42,7 +88,7 @@ class ScimTokenQuerySet(models.QuerySet):
         return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True)
 
 
-class ScimToken(models.Model):
+class ScimToken(HashedSecret, Credential):
     """
     A bearer token that lets an enterprise's identity provider call its SCIM endpoint.
 
@@ -67,36 +113,156 @@ class ScimToken(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="scim_tokens")
     digest = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(max_length=32, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = ScimTokenQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.hint
 
-    @staticmethod
-    def digest_of(raw: str) -> str:
-        return hashlib.sha256(raw.encode()).hexdigest()
-
-    @classmethod
-    def hint_of(cls, raw: str) -> str:
-        return f"{cls.PREFIX}…{raw[-4:]}"
-
     def is_live(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @property
+    def label(self) -> str:
+        """How activity names this token."""
+        return f"SCIM token {self.hint}"
+
+
+class OAuthClient(models.Model):
+    """
+    An enterprise's OAuth 2.0 client (RFC 6749 §4.4, client credentials), Entra's Client Identifier. It
+    authenticates at the token endpoint with one of its secrets or, under a federation trust, with a JWT
+    its identity provider signed (RFC 7523). Either way it gets access tokens for the SCIM endpoint.
+    """
+
+    enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="oauth_client")
+    client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return str(self.client_id)
+
+
+class FederationTrustQuerySet(models.QuerySet):
+    def live(self, now: datetime | None = None) -> "FederationTrustQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class ClientSecretQuerySet(models.QuerySet):
+    def live(self, now: datetime | None = None) -> "ClientSecretQuerySet":
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ClientSecret(HashedSecret, Credential):
+    """
+    A secret of an enterprise's OAuth client (Entra's Client Secret). Several may be live at once, so a
+    rotation never interrupts provisioning. Stored as a SHA-256 digest with a short hint, like ScimToken; the
+    plaintext exists once, in the response that created it. Every secret expires (1 to 3 years).
+    """
+
+    PREFIX = "pdsec_"
+    DISPLAY_FIELDS = ScimToken.DISPLAY_FIELDS
+    DEFAULT_YEARS, MAX_YEARS = 1, 3
+    # The page warns this long before the last live secret expires.
+    EXPIRY_WARNING = timedelta(days=30)
+
+    client = models.ForeignKey(OAuthClient, on_delete=models.CASCADE, related_name="secrets")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=32, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+
+    objects = ClientSecretQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.hint
+
+    @property
+    def label(self) -> str:
+        """How activity names this secret."""
+        return f"OAuth client secret {self.hint}"
+
+
+class FederationTrust(Credential):
+    """
+    Workload identity federation (RFC 7523 client assertions): the enterprise's OAuth client authenticates
+    with a JWT that this issuer signed, for this subject and audience, verified against the issuer's
+    published keys. Nothing secret is stored. Changing the trust revokes the old row and adds a new one, so
+    the tokens the old settings issued end with it.
+    """
+
+    ENTRA_ISSUER = "https://login.microsoftonline.com/{tenant}/v2.0"
+    ENTRA_JWKS_URL = "https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys"
+    DISPLAY_FIELDS = [
+        "issuer",
+        "jwks_url",
+        "subject",
+        "audience",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+
+    client = models.ForeignKey(OAuthClient, on_delete=models.CASCADE, related_name="federation_trusts")
+    issuer = models.CharField(max_length=500)
+    jwks_url = models.URLField("JWKS URL", max_length=500)
+    subject = models.CharField(max_length=255)
+    audience = models.CharField(max_length=255)
+
+    objects = FederationTrustQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"
+
+    @property
+    def label(self) -> str:
+        """How activity names this trust."""
+        return "federation"
+
+    @property
+    def accepted_audiences(self) -> list[str]:
+        """Entra shows the audience as `api://<app id>/.default` and its tokens carry `api://<app id>` or the
+        bare app id: whichever of the three the admin entered, all three spellings of that app id count."""
+        app_id = self.audience.removeprefix("api://").removesuffix("/.default")
+        return [f"api://{app_id}/.default", f"api://{app_id}", app_id]
+
+
+class AccessTokenQuerySet(models.QuerySet):
+    def live(self, now: datetime) -> "AccessTokenQuerySet":
+        """Unexpired, and the secret or trust that issued it is still live."""
+        by_secret = Q(secret__isnull=False, secret__revoked_at__isnull=True, secret__expires_at__gt=now)
+        by_trust = Q(trust__isnull=False, trust__revoked_at__isnull=True)
+        return self.filter(by_secret | by_trust, expires_at__gt=now)
+
+
+class AccessToken(HashedSecret, models.Model):
+    """
+    An OAuth access token from the token endpoint: a bearer for its enterprise's SCIM endpoint until it
+    expires, or until the client secret or federation trust that issued it is revoked. Only its SHA-256
+    digest is stored.
+    """
+
+    PREFIX = "pdat_"
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="access_tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    secret = models.ForeignKey(ClientSecret, null=True, on_delete=models.CASCADE, related_name="+")
+    trust = models.ForeignKey(FederationTrust, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        """Which credential this token stands for, as activity shows it."""
+        return self.secret.label if self.secret_id else self.trust.label
 
 
 class ProvisionedResource(models.Model):
@@ -114,12 +280,12 @@ class ProvisionedResource(models.Model):
     class Meta:
         abstract = True
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["enterprise", "external_id"], name="%(class)s_unique_external_id"
-            ),
+        # externalId is the identity provider's to keep unique (RFC 7643 §3.1); the index serves its filters.
+        constraints = []
+        indexes = [
+            models.Index(fields=["enterprise", "id"], name="%(class)s_page_idx"),
+            models.Index(fields=["enterprise", "external_id"], name="%(class)s_external_id_idx"),
         ]
-        indexes = [models.Index(fields=["enterprise", "id"], name="%(class)s_page_idx")]
 
 
 class Member(ProvisionedResource):
@@ -214,6 +380,8 @@ class ProvisioningEvent(models.Model):
     scim_type = models.CharField(max_length=32, blank=True)
     detail = models.CharField(max_length=500, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
+    # Which credential the request used ("SCIM token pdscim_…a1b2", "federation"): never a secret.
+    credential = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -236,6 +404,11 @@ class AuditEvent(models.Model):
         SCIM_ENABLED = "scim_enabled", "SCIM provisioning turned on"
         SCIM_DISABLED = "scim_disabled", "SCIM provisioning turned off"
         SSO_CONFIGURED = "sso_configured", "Single sign-on configured"
+        CLIENT_SECRET_CREATED = "client_secret_created", "OAuth client secret created"
+        CLIENT_SECRET_REVOKED = "client_secret_revoked", "OAuth client secret revoked"
+        FEDERATION_CONFIGURED = "federation_configured", "Federation configured"
+        FEDERATION_REVOKED = "federation_revoked", "Federation removed"
+        TOKEN_LIFETIME_CHANGED = "token_lifetime_changed", "Access token lifetime changed"
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(

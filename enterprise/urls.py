@@ -10,6 +10,15 @@ urlpatterns = [
     path("<slug:slug>/scim/token/", views.token_rotate, name="token-rotate"),
     path("<slug:slug>/scim/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
     path("<slug:slug>/scim/provisioning/", views.scim_toggle, name="scim-toggle"),
+    path("<slug:slug>/scim/client/secrets/", views.client_secret_create, name="client-secret-create"),
+    path(
+        "<slug:slug>/scim/client/secrets/<int:secret_id>/revoke/",
+        views.client_secret_revoke,
+        name="client-secret-revoke",
+    ),
+    path("<slug:slug>/scim/client/lifetime/", views.token_lifetime, name="token-lifetime"),
+    path("<slug:slug>/scim/federation/", views.federation_save, name="federation-save"),
+    path("<slug:slug>/scim/federation/remove/", views.federation_revoke, name="federation-revoke"),
     path("<slug:slug>/scim/activity.csv", views.activity_csv, name="activity-csv"),
     path("<slug:slug>/members/", views.members, name="members"),
     # JSON API for the same actions (session auth + CSRF), for scripts and automation.
@@ -17,5 +26,14 @@ urlpatterns = [
     path("<slug:slug>/api/scim/tokens/", api.token_rotate, name="api-token-rotate"),
     path("<slug:slug>/api/scim/tokens/<int:token_id>/revoke/", api.token_revoke, name="api-token-revoke"),
     path("<slug:slug>/api/scim/provisioning/", api.scim_toggle, name="api-scim-toggle"),
+    path("<slug:slug>/api/scim/client/secrets/", api.client_secret_create, name="api-client-secret-create"),
+    path(
+        "<slug:slug>/api/scim/client/secrets/<int:secret_id>/revoke/",
+        api.client_secret_revoke,
+        name="api-client-secret-revoke",
+    ),
+    path("<slug:slug>/api/scim/client/lifetime/", api.token_lifetime, name="api-token-lifetime"),
+    path("<slug:slug>/api/scim/federation/", api.federation_save, name="api-federation-save"),
+    path("<slug:slug>/api/scim/federation/revoke/", api.federation_revoke, name="api-federation-revoke"),
     path("<slug:slug>/api/scim/activity/", api.activity, name="api-activity"),
 ]

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from enterprise import selectors, services
-from enterprise.forms import MemberSearchForm, ScimToggleForm
+from enterprise.forms import (
+    ClientSecretForm,
+    FederationForm,
+    MemberSearchForm,
+    ScimToggleForm,
+    TokenLifetimeForm,
+)
 from enterprise.models import Enterprise, ProvisioningEvent
 
 ACTIVITY_PAGE_SIZE = 20
@@ -30,10 +36,14 @@ def _get_enterprise_for_admin(request: HttpRequest, slug: str) -> Enterprise:
     return selectors.enterprise_for_admin(user=request.user, slug=slug)
 
 
-def _render(request: HttpRequest, enterprise: Enterprise, template: str, context: dict) -> HttpResponse:
+def _render(
+    request: HttpRequest, enterprise: Enterprise, template: str, context: dict, status: int = 200
+) -> HttpResponse:
     """Render an enterprise page, with the admin's other enterprises for the switcher."""
     enterprises = request.user.administered_enterprises.all()
-    return render(request, template, {"enterprise": enterprise, "enterprises": enterprises, **context})
+    return render(
+        request, template, {"enterprise": enterprise, "enterprises": enterprises, **context}, status=status
+    )
 
 
 @login_required
@@ -54,8 +64,20 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _render_detail(request, _get_enterprise_for_admin(request, slug))
 
 
-def _render_detail(request: HttpRequest, enterprise: Enterprise, plaintext: str = "") -> HttpResponse:
+def _render_detail(
+    request: HttpRequest,
+    enterprise: Enterprise,
+    plaintext: str = "",
+    client_secret: str = "",
+    federation_form: FederationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     now = timezone.now()
+    oauth = selectors.oauth_settings(enterprise, now)
+    trust = oauth.trust
+    initial = {"subject": trust.subject, "audience": trust.audience, "issuer": trust.issuer} if trust else {}
+    if trust:
+        initial["jwks_url"] = trust.jwks_url
     errors_only = request.GET.get("errors") == "1"
     events = selectors.provisioning_activity(enterprise, errors_only=errors_only)
     activity = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -72,8 +94,26 @@ def _render_detail(request: HttpRequest, enterprise: Enterprise, plaintext: str 
             "activity_rows": [(event, selectors.Outcome.of(event.status)) for event in activity],
             "errors_only": errors_only,
             "changes": enterprise.audit_events.select_related("actor")[:10],
+            "oauth": oauth,
+            "client_secret": client_secret,
+            "secret_form": ClientSecretForm(),
+            "lifetime_form": TokenLifetimeForm(initial={"hours": enterprise.access_token_lifetime // 3600}),
+            "federation_form": federation_form or FederationForm(initial=initial),
+            "auth_method": _auth_method(oauth, plaintext, client_secret, federation_form),
         },
+        status=status,
     )
+
+
+def _auth_method(oauth: selectors.OAuthSettings, plaintext: str, client_secret: str, federation_form) -> str:
+    """Which way in the page opens: the one just acted on, else the one set up (newest kind first)."""
+    if plaintext:
+        return "token"
+    if client_secret:
+        return "oauth"
+    if federation_form is not None or oauth.trust:
+        return "federation"
+    return "oauth" if oauth.secrets else "token"
 
 
 @login_required
@@ -95,6 +135,72 @@ def token_revoke(request: HttpRequest, slug: str, token_id: int) -> HttpResponse
     services.scim_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token {token.hint} is revoked: requests that use it are refused from now on.")
     return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-token")
+
+
+@login_required
+@require_POST
+@never_cache
+def client_secret_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a client secret. Like a SCIM token, its plaintext is rendered into this response only."""
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = ClientSecretForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose when the secret expires: after 1, 2 or 3 years.")
+    _, raw = services.client_secret_create(
+        enterprise=enterprise, years=form.cleaned_data["years"], actor=request.user
+    )
+    return _render_detail(request, enterprise, client_secret=raw)
+
+
+@login_required
+@require_POST
+def client_secret_revoke(request: HttpRequest, slug: str, secret_id: int) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    secret = selectors.client_secret_of(enterprise=enterprise, secret_id=secret_id)
+    services.client_secret_revoke(secret=secret, actor=request.user)
+    messages.success(
+        request, f"Client secret {secret.hint} is revoked, and the access tokens it obtained end now."
+    )
+    return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-oauth")
+
+
+@login_required
+@require_POST
+def token_lifetime(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = TokenLifetimeForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Access tokens work for 1 to 6 hours.")
+    hours = form.cleaned_data["hours"]
+    services.access_token_lifetime_set(enterprise=enterprise, hours=hours, actor=request.user)
+    messages.success(request, f"Access tokens issued from now on work for {hours} hours.")
+    return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-oauth")
+
+
+@login_required
+@require_POST
+def federation_save(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = FederationForm(request.POST)
+    if form.is_valid():
+        values = {name: form.cleaned_data[name] for name in ("issuer", "jwks_url", "subject", "audience")}
+        try:
+            services.federation_trust_save(enterprise=enterprise, actor=request.user, **values)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Federation is set up: copy the values below into Entra.")
+            return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-federation")
+    return _render_detail(request, enterprise, federation_form=form, status=400)
+
+
+@login_required
+@require_POST
+def federation_revoke(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    services.federation_trust_revoke(enterprise=enterprise, actor=request.user)
+    messages.success(request, "Federation is removed: the access tokens it obtained end now.")
+    return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-federation")
 
 
 @login_required
@@ -148,6 +254,7 @@ def _csv_row(event: ProvisioningEvent) -> list:
             event.detail,
             event.duration_ms,
             event.user_agent,
+            event.credential,
         )
     ]
 

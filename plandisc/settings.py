@@ -207,6 +207,12 @@ SCIM_SERVICE_PROVIDER = {
 # clock may be from ours when checking NotBefore / NotOnOrAfter.
 SAML_CLOCK_SKEW_SECONDS = envint("SAML_CLOCK_SKEW_SECONDS", "120")
 
+# OAuth token endpoint for SCIM (enterprise/oauth.py, enterprise/federation.py): failed client authentications
+# allowed per minute from one address, and for one enterprise, before it answers 429. JWKS URLs on loopback
+# (http allowed) are for tests only; private and link-local addresses are always refused.
+SCIM_TOKEN_FAILURES_PER_MINUTE = envint("SCIM_TOKEN_FAILURES_PER_MINUTE", "30")
+SCIM_JWKS_ALLOW_LOOPBACK = envbool("SCIM_JWKS_ALLOW_LOOPBACK", "False")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -77,11 +77,9 @@ class ResourceAdapter:
                 raise bad_request(f"'{field}' is longer than {limit} characters.")
 
     def conflict(self) -> ScimError:
-        """The 409 for an IntegrityError on save: the resource's name, else its externalId, is taken."""
+        """The 409 for an IntegrityError on save: the resource's name is taken. (externalId is the identity
+        provider's to keep unique, RFC 7643 §3.1, so it never conflicts.)"""
         obj, (field, attribute) = self.obj, self.unique_name
-        others = type(obj).objects.filter(enterprise=obj.enterprise).exclude(pk=obj.pk)
-        if not others.filter(**{f"{field}__iexact": getattr(obj, field)}).exists():
-            field, attribute = "external_id", "externalId"
         detail = f"A {self.resource_type.lower()} with {attribute} '{getattr(obj, field)}' already exists."
         return ScimError(409, detail, "uniqueness")
 

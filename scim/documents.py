@@ -85,7 +85,10 @@ def coerce(attribute: Attribute, value):
         if not isinstance(items, list):
             raise bad_request(f"'{attribute.name}' must be a list.")
         items = [coerce_single(attribute, item) for item in items]
-        return [item for item in items if item is not None] or None
+        # An entry whose value was cleared (`emails[type eq "work"].value` set to "" or null) is gone, not
+        # left behind as {"type": "work", "primary": true}.
+        valued = attribute.type == "complex" and "value" in attribute.sub_attributes
+        return [item for item in items if item is not None and (not valued or "value" in item)] or None
     return coerce_single(attribute, value)
 
 

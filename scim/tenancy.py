@@ -91,9 +91,14 @@ def _admit(request: HttpRequest, public_id: str) -> tuple[Enterprise | None, Sci
     token = None
     if scheme.lower() == "bearer" and raw.strip():
         token = services.scim_token_authenticate(public_id=public_id, raw=raw.strip())
+        # Issue 13: an OAuth access token from the token endpoint (enterprise/oauth.py) is the second way
+        # in; to be ported to the authentication stage's authenticator registry.
+        if token is None:
+            token = services.scim_access_token_authenticate(public_id=public_id, raw=raw.strip())
     if token is None:
         # Refused requests are still recorded for the enterprise, so its admin sees them.
         return Enterprise.objects.filter(public_id=public_id).first(), UNAUTHORIZED
+    request.scim_credential = token.label  # Issue 13: activity says which credential a request used.
     return token.enterprise, _refusal(request, token.enterprise)
 
 
@@ -165,6 +170,7 @@ def _record(request: HttpRequest, response: HttpResponse, enterprise: Enterprise
                 scim_type=_text(getattr(error, "scim_type", None) or "", 32),
                 detail=_text(getattr(error, "detail", "") or "", 500),
                 user_agent=_text(request.headers.get("User-Agent", ""), 255),
+                credential=getattr(request, "scim_credential", ""),  # Issue 13
             )
     except Exception:
         # Losing an activity row must never fail the identity provider's request.

@@ -83,3 +83,49 @@ def test_stored_digests_are_never_the_token(token):
     stored, plaintext = token
     assert ScimToken.objects.filter(digest=plaintext).count() == 0
     assert len(stored.digest) == 64
+
+
+def _trust(enterprise):
+    return services.federation_trust_save(
+        enterprise=enterprise,
+        issuer="https://i.example",
+        jwks_url="http://127.0.0.1:9/k",
+        subject="s",
+        audience="a",
+    )
+
+
+def test_support_sees_client_secrets_and_federation_but_never_a_secret(staff_client, enterprise, settings):
+    settings.SCIM_JWKS_ALLOW_LOOPBACK = True
+    secret, raw = services.client_secret_create(enterprise=enterprise)
+    trust = _trust(enterprise)
+    pages = [
+        reverse("admin:enterprise_clientsecret_changelist"),
+        reverse("admin:enterprise_clientsecret_changelist") + "?q=contoso",
+        reverse("admin:enterprise_clientsecret_change", args=[secret.pk]),
+        reverse("admin:enterprise_federationtrust_changelist"),
+        reverse("admin:enterprise_federationtrust_change", args=[trust.pk]),
+        reverse("admin:enterprise_enterprise_change", args=[enterprise.pk]),
+    ]
+    for url in pages:
+        response = staff_client.get(url)
+        assert response.status_code == 200
+        assert raw not in response.text and secret.digest not in response.text
+    assert secret.hint in staff_client.get(pages[0]).text
+
+
+def test_support_revokes_client_secrets_and_federation_from_the_admin(staff_client, enterprise, settings):
+    settings.SCIM_JWKS_ALLOW_LOOPBACK = True
+    secret, _ = services.client_secret_create(enterprise=enterprise)
+    trust = _trust(enterprise)
+    staff_client.post(
+        reverse("admin:enterprise_clientsecret_changelist"),
+        {"action": "revoke", "_selected_action": [secret.pk]},
+    )
+    staff_client.post(
+        reverse("admin:enterprise_federationtrust_changelist"),
+        {"action": "revoke", "_selected_action": [trust.pk]},
+    )
+    secret.refresh_from_db()
+    trust.refresh_from_db()
+    assert secret.revoked_by.username == trust.revoked_by.username == "support@plandisc.example"

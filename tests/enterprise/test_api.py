@@ -40,6 +40,15 @@ def test_it_reads_the_scim_settings_and_status(admin_session, enterprise, settin
         "enterprise": "contoso",
         "scim_endpoint": f"https://create.plandisc.com/scim/v2/{enterprise.public_id}",
         "scim_enabled": True,
+        "token_endpoint": f"https://create.plandisc.com/oauth/{enterprise.public_id}/token",
+        "access_token_lifetime": 3600,
+        "oauth": {
+            "client_id": None,
+            "client_secrets": [],
+            "federation": None,
+            "secret_warning": "",
+            "last_token_request": None,
+        },
         "tokens": [
             {
                 "id": token.pk,
@@ -174,6 +183,7 @@ def test_activity_is_listed_newest_first_and_paged(admin_session, enterprise, ot
         "detail": "Conflict.",
         "duration_ms": 12,
         "user_agent": "Azure AD SCIM Client",
+        "credential": "",
     }
     assert [e["created_at"] for e in second["results"]] == ["2026-03-10T13:10:00Z", "2026-03-10T13:09:00Z"]
     assert errors["count"] == 1 and errors["results"][0]["detail"] == "Conflict."

@@ -171,11 +171,11 @@ def test_the_csv_has_every_request_of_this_enterprise(admin_session, enterprise,
     assert response["Content-Disposition"] == 'attachment; filename="contoso-scim-activity.csv"'
     assert b"".join(response.streaming_content).decode() == (
         '"time","method","path","resource_type","resource_id","status","outcome","scim_type","detail",'
-        '"duration_ms","user_agent"\r\n'
+        '"duration_ms","user_agent","credential"\r\n'
         '"2026-03-10T14:01:00+00:00","POST","/Users","User","","409","client_error","uniqueness",'
-        '"A user with userName \'x\' already exists.","7","Azure AD SCIM Client"\r\n'
+        '"A user with userName \'x\' already exists.","7","Azure AD SCIM Client",""\r\n'
         '"2026-03-10T14:00:05+00:00","GET","/Users","User","","200","success","","","31",'
-        '"Azure AD SCIM Client"\r\n'
+        '"Azure AD SCIM Client",""\r\n'
     )
 
 

@@ -131,16 +131,6 @@ def test_a_second_create_with_the_same_username_in_another_case_is_409_uniquenes
     assert Member.objects.filter(enterprise=enterprise).count() == 1
 
 
-def test_a_duplicate_external_id_is_409_uniqueness(scim):
-    _created(scim)
-    response = scim.post("/Users", entra.create_user("someone.else@contoso.com"))
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert (
-        response.json()["detail"]
-        == "A user with externalId '0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef' already exists."
-    )
-
-
 def test_read_by_id_returns_the_stored_values_exactly(scim):
     created = _created(scim, entra.create_user(phoneNumbers=[{"type": "mobile", "value": "55555555555"}]))
     response = scim.get(f"/Users/{created['id']}")

@@ -11,6 +11,10 @@ LABELS = {
     "sign_in": "Sign in at",
     "admin_email": "Admin email",
     "admin_password": "Admin password",
+    "token_endpoint": "Token endpoint",
+    "client_id": "Client id",
+    "client_secret": "Client secret",
+    "secret_expires_at": "Secret expires",
 }
 
 
@@ -18,12 +22,18 @@ def print_scim_credentials(
     command: BaseCommand, enterprise: Enterprise, token: str, as_json: bool, **extra
 ) -> None:
     """Print an enterprise's SCIM endpoint and a fresh token, as text or as one JSON object."""
-    data = {
-        "enterprise": enterprise.slug,
-        "scim_endpoint": enterprise.scim_endpoint,
-        "scim_token": token,
+    print_fields(
+        command,
+        as_json,
+        enterprise=enterprise.slug,
+        scim_endpoint=enterprise.scim_endpoint,
+        scim_token=token,
         **extra,
-    }
+    )
+
+
+def print_fields(command: BaseCommand, as_json: bool, **data) -> None:
+    """One JSON object, or one labelled line per item."""
     if as_json:
         command.stdout.write(json.dumps(data))
         return

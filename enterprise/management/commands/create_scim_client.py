@@ -1,0 +1,43 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from enterprise import services
+from enterprise.management.commands._output import print_fields
+from enterprise.models import ClientSecret, Enterprise
+
+
+class Command(BaseCommand):
+    help = (
+        "Add a client secret to an enterprise's OAuth client (creating the client the first time) and print "
+        "what Entra's OAuth2 Client Credentials Grant needs: the SCIM endpoint (Tenant URL), the token "
+        "endpoint, the client id (Client Identifier) and the secret (Client Secret, shown only here) with "
+        "its expiry. The enterprise's other secrets stay live."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("slug")
+        parser.add_argument(
+            "--years",
+            type=int,
+            default=ClientSecret.DEFAULT_YEARS,
+            help=f"Years until the secret expires (1 to {ClientSecret.MAX_YEARS}).",
+        )
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    def handle(self, *args, slug: str, years: int, **options) -> None:
+        enterprise = Enterprise.objects.filter(slug=slug).first()
+        if enterprise is None:
+            raise CommandError(f"No enterprise with slug '{slug}'.")
+        try:
+            secret, raw = services.client_secret_create(enterprise=enterprise, years=years)
+        except ValidationError as exc:
+            raise CommandError(exc.messages[0]) from None
+        print_fields(
+            self,
+            options["json"],
+            scim_endpoint=enterprise.scim_endpoint,
+            token_endpoint=enterprise.token_endpoint,
+            client_id=str(secret.client.client_id),
+            client_secret=raw,
+            secret_expires_at=secret.expires_at.isoformat(),
+        )

@@ -205,5 +205,6 @@ def test_the_csv_defuses_cells_a_spreadsheet_would_run(admin_session, enterprise
     ProvisioningEventFactory(enterprise=enterprise, status=401, user_agent=user_agent, path="-1")
 
     row = _csv(admin_session).split("\r\n")[1]
-    assert row.endswith(f",{cell}")
+    # The user agent is the last column but one; the credential (none here) follows it.
+    assert row.endswith(f',{cell},""')
     assert ',"\'-1",' in row

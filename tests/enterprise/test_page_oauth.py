@@ -231,4 +231,4 @@ def test_the_activity_says_which_credential_each_request_used(admin_session, ent
         in text
     )
     csv = b"".join(admin_session.get("/enterprise/contoso/scim/activity.csv").streaming_content).decode()
-    assert f",SCIM token {token_hint}\r\n" in csv
+    assert f',"SCIM token {token_hint}"\r\n' in csv

@@ -78,6 +78,22 @@ def test_sp_initiated_sign_in_from_the_sign_in_page(ada, sso, entra):
     assert signed_in_user(client) == Member.objects.get(pk=ada.pk).user
 
 
+def test_a_response_to_one_browsers_request_is_refused_in_another(ada, sso, entra):
+    started = Client()
+    to_entra = started.get(reverse("sso:login", args=[sso.enterprise.public_id]))
+    saml_response = entra.response(sso, ADA, in_response_to=entra.read_request(to_entra.url).id)
+
+    assert_refused(post_response(Client(), sso, saml_response), INVALID, "started in another browser")
+    assert post_response(started, sso, saml_response).status_code == HTTPStatus.FOUND
+
+
+def test_the_browser_mark_reaches_plandisc_on_entras_cross_site_post(ada, sso):
+    response = Client().get(reverse("sso:login", args=[sso.enterprise.public_id]))
+    cookie = response.cookies["plandisc_sso_browser"]
+    assert (cookie["samesite"], cookie["secure"], cookie["httponly"]) == ("None", True, True)
+    assert cookie["path"] == f"/sso/{sso.enterprise.public_id}/"
+
+
 def test_the_enterprise_sign_in_link_starts_sp_initiated_sign_in(ada, sso, entra):
     response = Client().get(reverse("sso:login", args=[sso.enterprise.public_id]))
     assert response.status_code == HTTPStatus.FOUND

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from enterprise import selectors, services
 from enterprise.forms import MemberSearchForm, ScimToggleForm
-from enterprise.models import Enterprise, ProvisioningEvent
+from enterprise.models import Enterprise, ProvisioningEvent, SsoConnection
+from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
 
 ACTIVITY_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
@@ -72,8 +73,22 @@ def _render_detail(request: HttpRequest, enterprise: Enterprise, plaintext: str 
             "activity_rows": [(event, selectors.Outcome.of(event.status)) for event in activity],
             "errors_only": errors_only,
             "changes": enterprise.audit_events.select_related("actor")[:10],
+            "sso": _sso_section(enterprise),
         },
     )
+
+
+def _sso_section(enterprise: Enterprise) -> dict:
+    """The Single sign-on section: the connection (unsaved before set-up), its email domains, its settings and
+    domain forms, and the latest refused sign-ins with their detail."""
+    connection = SsoConnection.objects.for_enterprise(enterprise)
+    return {
+        "connection": connection,
+        "form": SsoConnectionForm.for_connection(connection),
+        "domains": list(connection.domains.all()) if connection.pk else [],
+        "domain_form": SsoDomainForm(),
+        "refusals": list(enterprise.sso_refusals.all()[:10]),
+    }
 
 
 @login_required

@@ -7,6 +7,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="enterprise:home", permanent=False)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("enterprise/", include("enterprise.urls")),
-    path("sso/", include("enterprise.sso_urls")),
+    path("sso/", include("enterprise.sso.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -26,12 +26,13 @@ from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from enterprise.models import SsoConnection
+from enterprise.sso import services as sso_services
 
 METADATA_TEMPLATE = (Path(__file__).parent / "entra_federation_metadata.xml").read_text()
 CONTOSO_TENANT = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"
 FABRIKAM_TENANT = "2d4b7c1e-91a3-4f6e-8c0d-5b7a9e3f1c24"
 PASSWORD_PROTECTED_TRANSPORT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-# The claims of a new Entra SAML application (Attributes & Claims), named by full URI and sent without NameFormat.
+# The claims of a new Entra SAML application (Attributes & Claims): full URIs, sent without NameFormat.
 ENTRA_CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 EMAIL_CLAIM = ENTRA_CLAIMS + "emailaddress"
 GIVEN_NAME_CLAIM = ENTRA_CLAIMS + "givenname"
@@ -264,17 +265,24 @@ def fabrikam_entra(tmp_path_factory) -> Entra:
     return Entra(FABRIKAM_TENANT, make_signing_key(tmp_path_factory.mktemp("fabrikam")))
 
 
-def connect(enterprise, entra: Entra, domains: str) -> SsoConnection:
-    """Set up single sign-on the way an admin does: the settings form on the Enterprise page."""
+def connect(enterprise, entra: Entra, domain: str | None) -> SsoConnection:
+    """
+    Set up single sign-on the way an admin does: the settings form, then the email domain form on the
+    Enterprise page. The domain is verified as Plandisc support does it (test_domains.py does it by DNS).
+    """
     admin = enterprise.admins.first()
     client = Client()
     client.force_login(admin)
     response = client.post(
-        reverse("sso:configure", args=[enterprise.slug]),
-        {"metadata_xml": entra.metadata(), "email_domains": domains},
+        reverse("sso:configure", args=[enterprise.slug]), {"metadata_xml": entra.metadata()}
     )
     assert response.status_code == 302, response.content
-    return SsoConnection.objects.get(enterprise=enterprise)
+    connection = SsoConnection.objects.get(enterprise=enterprise)
+    if domain:
+        response = client.post(reverse("sso:domain-add", args=[enterprise.slug]), {"domain": domain})
+        assert response.status_code == 302, response.content
+        sso_services.sso_domain_mark_verified(domain=connection.domains.get(), actor=None)
+    return connection
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """
-A login account belongs to the enterprise whose single sign-on made it: another enterprise's identity provider
-never signs in as it, whatever userName or email that enterprise provisions, at the first sign-in or any later one.
+A login account belongs to the enterprise whose single sign-on made it: another enterprise's identity
+provider never signs in as it, whatever userName or email that enterprise provisions, at the first sign-in
+or any later one.
 """
 
 from http import HTTPStatus

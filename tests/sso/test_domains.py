@@ -9,12 +9,13 @@ import threading
 from http import HTTPStatus
 
 import pytest
-from dnslib import QTYPE, RR, TXT
-from dnslib.server import BaseResolver, DNSServer
 from django.test import Client
 from django.urls import reverse
+from dnslib import QTYPE, RR, TXT
+from dnslib.server import BaseResolver, DNSServer
 
 from enterprise.models import AuditEvent, SsoDomain
+from tests.sso.conftest import connect
 
 CONTOSO = "contoso.example"
 
@@ -34,6 +35,12 @@ class Zone(BaseResolver):
             for text in self.txt[name]:
                 reply.add_answer(RR(request.q.qname, QTYPE.TXT, rdata=TXT(text), ttl=60))
         return reply
+
+
+@pytest.fixture
+def sso(enterprise, entra):
+    """Contoso's single sign-on, with no email domain yet."""
+    return connect(enterprise, entra, None)
 
 
 @pytest.fixture
@@ -95,7 +102,7 @@ def test_verify_finds_the_txt_record_and_then_the_domain_routes(
     admin_session, admin_user, enterprise, sso, dns
 ):
     add(admin_session, enterprise, CONTOSO)
-    domain = SsoDomain.objects.get()
+    domain = SsoDomain.objects.get(domain=CONTOSO)
     dns.txt[CONTOSO] = ["v=spf1 -all", f"plandisc-verification={domain.token}"]
 
     response = verify(admin_session, domain)
@@ -120,10 +127,10 @@ def test_verify_without_the_record_keeps_the_domain_unverified(admin_session, en
     if records is not None:
         dns.txt[CONTOSO] = records
 
-    response = verify(admin_session, SsoDomain.objects.get())
+    response = verify(admin_session, SsoDomain.objects.get(domain=CONTOSO))
 
     assert response.status_code == HTTPStatus.FOUND
-    assert SsoDomain.objects.get().verified_at is None
+    assert SsoDomain.objects.get(domain=CONTOSO).verified_at is None
     html = admin_session.get(response.url).content.decode()
     assert f"Plandisc did not find the TXT record on {CONTOSO}" in html
     assert not routed(f"ada@{CONTOSO}")
@@ -137,12 +144,12 @@ def test_a_dns_server_that_does_not_answer_is_reported_not_raised(admin_session,
     settings.SSO_DNS_TIMEOUT_SECONDS = 0.5
     add(admin_session, enterprise, CONTOSO)
 
-    response = verify(admin_session, SsoDomain.objects.get())
+    response = verify(admin_session, SsoDomain.objects.get(domain=CONTOSO))
 
     silent.close()
     assert response.status_code == HTTPStatus.FOUND
     assert "DNS did not answer" in admin_session.get(response.url).content.decode()
-    assert SsoDomain.objects.get().verified_at is None
+    assert SsoDomain.objects.get(domain=CONTOSO).verified_at is None
 
 
 def test_a_domain_claimed_first_by_another_enterprise_still_goes_to_its_owner(
@@ -155,7 +162,7 @@ def test_a_domain_claimed_first_by_another_enterprise_still_goes_to_its_owner(
     ours = SsoDomain.objects.get(connection=sso)
     dns.txt[CONTOSO] = [f"plandisc-verification={ours.token}"]
     verify(admin_session, ours)
-    theirs = SsoDomain.objects.get(connection__enterprise=other_enterprise)
+    theirs = SsoDomain.objects.get(connection__enterprise=other_enterprise, domain=CONTOSO)
     verify(fabrikam_admin, theirs)
 
     theirs.refresh_from_db()
@@ -167,19 +174,19 @@ def test_a_verified_domain_cannot_be_claimed_by_another_enterprise(
     admin_session, enterprise, sso, fabrikam_admin, other_enterprise, dns
 ):
     add(admin_session, enterprise, CONTOSO)
-    dns.txt[CONTOSO] = [f"plandisc-verification={SsoDomain.objects.get().token}"]
-    verify(admin_session, SsoDomain.objects.get())
+    dns.txt[CONTOSO] = [f"plandisc-verification={SsoDomain.objects.get(domain=CONTOSO).token}"]
+    verify(admin_session, SsoDomain.objects.get(domain=CONTOSO))
 
     response = add(fabrikam_admin, other_enterprise, CONTOSO)
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert f"Another enterprise has verified {CONTOSO}" in response.content.decode()
-    assert not SsoDomain.objects.filter(connection__enterprise=other_enterprise).exists()
+    assert not SsoDomain.objects.filter(connection__enterprise=other_enterprise, domain=CONTOSO).exists()
 
 
 def test_removing_a_domain_stops_routing_it(admin_session, enterprise, sso, dns):
     add(admin_session, enterprise, CONTOSO)
-    domain = SsoDomain.objects.get()
+    domain = SsoDomain.objects.get(domain=CONTOSO)
     dns.txt[CONTOSO] = [f"plandisc-verification={domain.token}"]
     verify(admin_session, domain)
 
@@ -194,7 +201,7 @@ def test_removing_a_domain_stops_routing_it(admin_session, enterprise, sso, dns)
 def test_only_the_enterprises_admins_manage_its_domains(enterprise, sso, fabrikam_admin, admin_session):
     assert add(fabrikam_admin, enterprise, CONTOSO).status_code == HTTPStatus.FORBIDDEN
     add(admin_session, enterprise, CONTOSO)
-    domain = SsoDomain.objects.get()
+    domain = SsoDomain.objects.get(domain=CONTOSO)
     assert verify(fabrikam_admin, domain).status_code == HTTPStatus.FORBIDDEN
     other_slug_url = reverse("sso:domain-remove", args=["fabrikam", domain.pk])
     assert fabrikam_admin.post(other_slug_url).status_code == HTTPStatus.NOT_FOUND
@@ -212,7 +219,7 @@ def support(django_user_model) -> Client:
 
 def test_support_verifies_a_domain_in_the_django_admin(admin_session, enterprise, sso, support):
     add(admin_session, enterprise, CONTOSO)
-    domain = SsoDomain.objects.get()
+    domain = SsoDomain.objects.get(domain=CONTOSO)
 
     response = support.post(
         reverse("admin:enterprise_ssodomain_changelist"),
@@ -229,7 +236,7 @@ def test_support_verifies_a_domain_in_the_django_admin(admin_session, enterprise
 
 def test_support_reclaims_a_domain_in_the_django_admin(admin_session, enterprise, sso, support, dns):
     add(admin_session, enterprise, CONTOSO)
-    domain = SsoDomain.objects.get()
+    domain = SsoDomain.objects.get(domain=CONTOSO)
     dns.txt[CONTOSO] = [f"plandisc-verification={domain.token}"]
     verify(admin_session, domain)
 

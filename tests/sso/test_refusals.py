@@ -1,4 +1,4 @@
-"""A refused sign-in: the person gets a plain explanation and a reference; the enterprise's admins the detail."""
+"""A refused sign-in: the person sees a plain explanation and a reference, the admins see the detail."""
 
 import base64
 import re

@@ -145,3 +145,10 @@ def test_a_staff_account_is_never_taken_over(scim, sso, entra, django_user_model
     assert account != staff
     assert not account.is_staff
     assert signed_in_user(browser) == account
+
+
+def test_a_session_of_an_account_its_member_no_longer_uses_is_signed_out(alice_at_fabrikam, other_sso):
+    # What migration 0002 does to a member of the enterprise that had taken over another's account.
+    Member.objects.filter(enterprise=other_sso.enterprise).update(user=None)
+
+    assert signed_in_user(alice_at_fabrikam) is None

@@ -215,6 +215,14 @@ def post_response(client: Client, connection: SsoConnection, saml_response: str,
     )
 
 
+def sign_in(connection: SsoConnection, entra: "Entra", name_id: str) -> Client:
+    """A browser signed in through the connection's identity provider (IdP-initiated)."""
+    client = Client()
+    response = post_response(client, connection, entra.response(connection, name_id))
+    assert response.status_code == 302, response.content
+    return client
+
+
 def signed_in_user(client: Client):
     """Who the next request of this browser is signed in as (None when signed out)."""
     user = client.get(reverse("login")).wsgi_request.user

@@ -13,25 +13,17 @@ from django.urls import reverse
 
 from enterprise import services
 from enterprise.models import Member
-from tests.sso.conftest import post_response, provision, signed_in_user
+from tests.sso.conftest import post_response, provision, sign_in, signed_in_user
 
 ALICE = "alice@fabrikam.example"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
-
-def sign_in(connection, entra, name_id: str = ALICE) -> Client:
-    """A browser signed in through the connection's identity provider (IdP-initiated)."""
-    client = Client()
-    response = post_response(client, connection, entra.response(connection, name_id))
-    assert response.status_code == HTTPStatus.FOUND, response.content
-    return client
 
 
 @pytest.fixture
 def alice_at_fabrikam(other_scim, other_sso, fabrikam_entra) -> Client:
     """Alice, provisioned by Fabrikam, signed in once through Fabrikam's single sign-on."""
     provision(other_scim, ALICE)
-    return sign_in(other_sso, fabrikam_entra)
+    return sign_in(other_sso, fabrikam_entra, ALICE)
 
 
 def fabrikam_account(other_sso):
@@ -44,7 +36,7 @@ def test_another_enterprise_provisioning_the_same_user_name_does_not_get_the_acc
     alice = fabrikam_account(other_sso)
     provision(scim, ALICE)
 
-    at_contoso = sign_in(sso, entra)
+    at_contoso = sign_in(sso, entra, ALICE)
 
     contoso_account = Member.objects.get(enterprise=sso.enterprise, user_name=ALICE).user
     assert contoso_account is not None
@@ -68,14 +60,14 @@ def test_the_other_enterprises_identity_provider_never_reaches_an_admins_enterpr
     alice_at_fabrikam, other_sso, other_enterprise, scim, sso, entra
 ):
     provision(scim, ALICE)
-    at_contoso = sign_in(sso, entra)
+    at_contoso = sign_in(sso, entra, ALICE)
     # Fabrikam then makes Alice an admin of Fabrikam (create_enterprise --admin-email does this).
     admin = services.enterprise_admin_ensure(enterprise=other_enterprise, email=ALICE, password=None)
     assert admin == fabrikam_account(other_sso)
 
     fabrikam_page = reverse("enterprise:detail", args=[other_enterprise.slug])
     assert at_contoso.get(fabrikam_page).status_code == HTTPStatus.FORBIDDEN
-    assert sign_in(sso, entra).get(fabrikam_page).status_code == HTTPStatus.FORBIDDEN
+    assert sign_in(sso, entra, ALICE).get(fabrikam_page).status_code == HTTPStatus.FORBIDDEN
     assert alice_at_fabrikam.get(fabrikam_page).status_code == HTTPStatus.OK
 
 
@@ -84,7 +76,7 @@ def test_deactivating_alice_in_fabrikam_leaves_no_session_of_fabrikams_account(
 ):
     alice = fabrikam_account(other_sso)
     provision(scim, ALICE)
-    at_contoso = sign_in(sso, entra)
+    at_contoso = sign_in(sso, entra, ALICE)
     scim_id = Member.objects.get(enterprise=other_sso.enterprise, user_name=ALICE).scim_id
 
     response = other_scim.patch(
@@ -101,8 +93,8 @@ def test_a_person_in_two_enterprises_has_a_login_account_in_each(
     alice_at_fabrikam, other_sso, fabrikam_entra, scim, sso, entra
 ):
     provision(scim, ALICE)
-    sign_in(sso, entra)
-    sign_in(other_sso, fabrikam_entra)
+    sign_in(sso, entra, ALICE)
+    sign_in(other_sso, fabrikam_entra, ALICE)
 
     accounts = [m.user for m in Member.objects.filter(user_name=ALICE).order_by("enterprise__slug")]
     assert accounts[0] != accounts[1]

@@ -5,7 +5,6 @@ from http import HTTPStatus
 
 from django.test import Client
 
-from enterprise import services
 from enterprise.models import Member
 from tests.sso.conftest import post_response, provision, signed_in_user
 
@@ -31,20 +30,3 @@ def test_an_opaque_name_id_signs_in_the_member_with_that_email_claim(scim, sso, 
     assert response.status_code == HTTPStatus.FOUND
     member = Member.objects.get(user_name="ada.lovelace@contoso.onmicrosoft.example")
     assert signed_in_user(client) == member.user
-
-
-def test_a_member_made_at_first_sign_in_gets_the_names_and_email_entra_sends(sso, entra, enterprise):
-    services.enterprise_scim_toggle(enterprise=enterprise, enabled=False)
-    sso.allow_jit = True
-    sso.save()
-
-    response = post_response(Client(), sso, entra.response(sso, "nh1815", email="new.hire@contoso.example"))
-
-    assert response.status_code == HTTPStatus.FOUND
-    member = Member.objects.get(enterprise=enterprise, user_name="nh1815")
-    assert (member.email, member.given_name, member.family_name, member.display_name) == (
-        "new.hire@contoso.example",
-        "Ada",
-        "Lovelace",
-        "Ada Lovelace",
-    )

@@ -271,10 +271,11 @@ def test_with_scim_off_the_admin_may_let_people_in_at_their_first_sign_in(sso, e
 
     assert response.status_code == HTTPStatus.FOUND
     member = Member.objects.get(enterprise=enterprise, user_name="new.hire@contoso.example")
-    assert (member.email, member.given_name, member.family_name, member.active) == (
+    assert (member.email, member.given_name, member.family_name, member.display_name, member.active) == (
         "new.hire@contoso.example",
         "Ada",
         "Lovelace",
+        "Ada Lovelace",
         True,
     )
     assert member.user.username == "new.hire@contoso.example"

@@ -172,6 +172,7 @@ def provisioning_events_prune(*, older_than: timedelta) -> int:
     return deleted
 
 
+@transaction.atomic
 def member_sessions_end(*, member: Member) -> None:
     """
     Sign the member out everywhere: delete every session recorded as theirs (SsoSession), whatever the

@@ -184,6 +184,14 @@ def test_a_verified_domain_cannot_be_claimed_by_another_enterprise(
     assert not SsoDomain.objects.filter(connection__enterprise=other_enterprise, domain=CONTOSO).exists()
 
 
+def test_a_malformed_domain_is_refused(admin_session, enterprise, sso):
+    response = add(admin_session, enterprise, "contoso")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Not a domain: contoso" in response.content.decode()
+    assert not SsoDomain.objects.exists()
+
+
 def test_removing_a_domain_stops_routing_it(admin_session, enterprise, sso, dns):
     add(admin_session, enterprise, CONTOSO)
     domain = SsoDomain.objects.get(domain=CONTOSO)

@@ -342,7 +342,7 @@ def _sso_login_account(*, member: Member) -> AbstractBaseUser:
     owns: a password-less one it made earlier for the same address and nobody uses now, or a new one.
     """
     enterprise = member.enterprise
-    locked = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
+    locked = Member.objects.select_for_update().get(pk=member.pk)
     account = locked.user
     if account is None:
         addresses = Q(username__iexact=member.user_name) | (

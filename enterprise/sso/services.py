@@ -106,11 +106,13 @@ def sso_connection_save(
 # Email domains. A claim routes nobody until it is verified; a verified domain is one enterprise's alone.
 
 
-def _verified_elsewhere(*, connection: SsoConnection, domain: str) -> ValidationError | None:
+VERIFIED_ELSEWHERE = "Another enterprise has verified {domain}: its people sign in there."
+
+
+def _refuse_if_verified_elsewhere(*, connection: SsoConnection, domain: str) -> None:
     taken = SsoDomain.objects.filter(domain=domain, verified_at__isnull=False).exclude(connection=connection)
     if taken.exists():
-        return ValidationError(f"Another enterprise has verified {domain}: its people sign in there.")
-    return None
+        raise ValidationError(VERIFIED_ELSEWHERE.format(domain=domain))
 
 
 def _domain_audit(*, domain: SsoDomain, action: str, actor: AbstractBaseUser | None) -> None:
@@ -123,9 +125,7 @@ def _domain_audit(*, domain: SsoDomain, action: str, actor: AbstractBaseUser | N
 def sso_domain_add(*, connection: SsoConnection, domain: str, actor: AbstractBaseUser | None) -> SsoDomain:
     """Claim an email domain (lower-case) for the connection, unverified. Raises ValidationError when
     another enterprise has verified it. Adding a domain the enterprise has already claimed changes nothing."""
-    refusal = _verified_elsewhere(connection=connection, domain=domain)
-    if refusal:
-        raise refusal
+    _refuse_if_verified_elsewhere(connection=connection, domain=domain)
     claim, created = SsoDomain.objects.get_or_create(
         connection=connection, domain=domain, defaults={"token": secrets.token_urlsafe(24)}
     )
@@ -160,16 +160,14 @@ def sso_domain_mark_verified(*, domain: SsoDomain, actor: AbstractBaseUser | Non
     claim = SsoDomain.objects.select_for_update().get(pk=domain.pk)
     if claim.verified_at is not None:
         return
-    refusal = _verified_elsewhere(connection=claim.connection, domain=claim.domain)
-    if refusal:
-        raise refusal
+    _refuse_if_verified_elsewhere(connection=claim.connection, domain=claim.domain)
     claim.verified_at = timezone.now()
     try:
         with transaction.atomic():
             claim.save(update_fields=["verified_at"])
     except IntegrityError:
         # Another enterprise's verification of the same domain committed first.
-        raise _verified_elsewhere(connection=claim.connection, domain=claim.domain) from None
+        raise ValidationError(VERIFIED_ELSEWHERE.format(domain=claim.domain)) from None
     domain.verified_at = claim.verified_at
     _domain_audit(domain=claim, action=AuditEvent.Action.DOMAIN_VERIFIED, actor=actor)
 

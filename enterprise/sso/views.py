@@ -83,6 +83,7 @@ def login(request: HttpRequest, public_id: str) -> HttpResponse:
         BROWSER_COOKIE,
         browser,
         max_age=int(SamlRequest.LIFETIME.total_seconds()),
+        # Sent to this enterprise's single sign-on URLs only (/sso/<enterprise id>/).
         path=reverse("sso:login", args=[public_id]).removesuffix("login/"),
         secure=True,
         httponly=True,

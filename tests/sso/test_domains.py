@@ -9,12 +9,15 @@ import threading
 from http import HTTPStatus
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from dnslib import QTYPE, RR, TXT
 from dnslib.server import BaseResolver, DNSServer
 
 from enterprise.models import AuditEvent, SsoDomain
+from enterprise.sso import services as sso_services
+from tests.parallel import in_parallel
 from tests.sso.conftest import connect
 
 CONTOSO = "contoso.example"
@@ -258,3 +261,21 @@ def test_support_reclaims_a_domain_in_the_django_admin(admin_session, enterprise
     event = enterprise.audit_events.get(action=AuditEvent.Action.DOMAIN_RECLAIMED)
     assert (event.actor.username, event.detail) == ("support@plandisc.example", CONTOSO)
     assert not routed(f"ada@{CONTOSO}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_enterprises_verifying_one_domain_at_once_leaves_it_with_one(sso, other_sso):
+    claims = [
+        sso_services.sso_domain_add(connection=connection, domain="shared.example", actor=None)
+        for connection in (sso, other_sso)
+    ]
+
+    def verify_claim(index: int) -> bool:
+        try:
+            sso_services.sso_domain_mark_verified(domain=claims[index], actor=None)
+        except ValidationError:
+            return False
+        return True
+
+    assert sorted(in_parallel(verify_claim, 2)) == [False, True]
+    assert SsoDomain.objects.filter(domain="shared.example", verified_at__isnull=False).count() == 1

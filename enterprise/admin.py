@@ -8,6 +8,7 @@ from enterprise.models import (
     AuditEvent,
     Enterprise,
     Group,
+    LoginAccount,
     Member,
     ProvisioningEvent,
     ScimToken,
@@ -186,3 +187,14 @@ class SsoDomainAdmin(ReadOnlyAdmin):
                 domain=domain, actor=request.user, action=AuditEvent.Action.DOMAIN_RECLAIMED
             )
         self.message_user(request, "The selected domains are reclaimed.", messages.SUCCESS)
+
+
+@admin.register(LoginAccount)
+class LoginAccountAdmin(ReadOnlyAdmin):
+    """The enterprise each login account belongs to: only its single sign-on signs in as the account."""
+
+    list_display = ["user", "enterprise", "created_at"]
+    list_filter = ["enterprise"]
+    search_fields = ["user__username", "user__email", "enterprise__slug"]
+    list_select_related = ["user", "enterprise"]
+    readonly_fields = ["user", "enterprise", "created_at"]

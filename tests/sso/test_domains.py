@@ -231,6 +231,9 @@ def support(django_user_model) -> Client:
 def test_support_verifies_a_domain_in_the_django_admin(admin_session, enterprise, sso, support):
     add(admin_session, enterprise, CONTOSO)
     domain = SsoDomain.objects.get(domain=CONTOSO)
+    listing = support.get(reverse("admin:enterprise_ssodomain_changelist"))
+    assert listing.status_code == HTTPStatus.OK
+    assert CONTOSO in listing.content.decode()
 
     response = support.post(
         reverse("admin:enterprise_ssodomain_changelist"),

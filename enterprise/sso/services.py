@@ -146,7 +146,8 @@ def sso_domain_verify(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> N
         raise ValidationError(
             f"DNS did not answer when Plandisc looked up {domain.domain}. Try again in a few minutes."
         ) from None
-    if not any(secrets.compare_digest(record, domain.txt_record) for record in records):
+    # The token is no secret (the page shows it, DNS publishes it): a plain comparison will do.
+    if domain.txt_record not in records:
         raise ValidationError(
             f"Plandisc did not find the TXT record on {domain.domain}. Publish it at your DNS provider and "
             "try again; a new record can take a while to show."
@@ -183,11 +184,10 @@ def sso_domain_remove(
 
 def sso_connection_for_email(email: str) -> SsoConnection | None:
     """The connection whose verified domain is the email's (home-realm discovery), if any."""
-    domain = email.rpartition("@")[2].lower()
-    found = SsoDomain.objects.filter(domain=domain, verified_at__isnull=False).select_related(
-        "connection__enterprise"
-    )
-    claim = found.first() if "@" in email else None
+    if "@" not in email:
+        return None
+    verified = SsoDomain.objects.filter(domain=email.rpartition("@")[2].lower(), verified_at__isnull=False)
+    claim = verified.select_related("connection__enterprise").first()
     return claim.connection if claim else None
 
 

@@ -409,6 +409,10 @@ class AuditEvent(models.Model):
         FEDERATION_CONFIGURED = "federation_configured", "Federation configured"
         FEDERATION_REVOKED = "federation_revoked", "Federation removed"
         TOKEN_LIFETIME_CHANGED = "token_lifetime_changed", "Access token lifetime changed"
+        DOMAIN_ADDED = "domain_added", "Email domain added"
+        DOMAIN_VERIFIED = "domain_verified", "Email domain verified"
+        DOMAIN_REMOVED = "domain_removed", "Email domain removed"
+        DOMAIN_RECLAIMED = "domain_reclaimed", "Email domain reclaimed by Plandisc support"
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(
@@ -495,29 +499,55 @@ class SsoConnection(models.Model):
 
 
 class SsoDomain(models.Model):
-    """An email domain whose people the sign-in page sends to this connection (home-realm discovery)."""
+    """
+    An email domain an enterprise claims for home-realm discovery: once verified, the sign-in page sends
+    people who type an address at it to this connection's identity provider.
+
+    Several enterprises may claim a domain; only the one that publishes its `token` in the domain's DNS (or
+    that Plandisc support vouches for) verifies it, and a verified domain belongs to that enterprise alone.
+    """
+
+    TXT_PREFIX = "plandisc-verification="
 
     connection = models.ForeignKey(SsoConnection, on_delete=models.CASCADE, related_name="domains")
-    # Stored lower-case; one enterprise per domain, so a work email leads to exactly one identity provider.
-    domain = models.CharField(max_length=253, unique=True)
+    # Stored lower-case.
+    domain = models.CharField(max_length=253)
+    # Not a secret (it is published in DNS), but random per claim: one claim's record never verifies another.
+    token = models.CharField(max_length=64, editable=False)
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "domain"], name="sso_domain_unique_claim"),
+            models.UniqueConstraint(
+                fields=["domain"], condition=Q(verified_at__isnull=False), name="sso_domain_unique_verified"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.domain
+
+    @property
+    def txt_record(self) -> str:
+        """The TXT record's value the enterprise publishes on the domain to verify it."""
+        return self.TXT_PREFIX + self.token
 
 
 class SamlRequest(models.Model):
     """
     An AuthnRequest sent to an enterprise's identity provider and not yet answered. A response that names it
-    in InResponseTo uses it up; kept in the database so any worker or host can check it.
+    in InResponseTo, posted by the browser that started it, uses it up; kept in the database so any worker or
+    host can check it.
     """
 
     LIFETIME = timedelta(minutes=15)
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
     request_id = models.CharField(max_length=255, unique=True)
+    # SHA-256 of the secret in the starting browser's cookie: the response must come back with that cookie.
+    browser_digest = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
@@ -553,3 +583,39 @@ class SsoSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class LoginAccount(models.Model):
+    """
+    The enterprise a login account belongs to: the one whose single sign-on (or whose admin set-up) made it.
+    Single sign-on through an enterprise signs in only to accounts that enterprise owns.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_account"
+    )
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="login_accounts")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.user} of {self.enterprise}"
+
+
+class SsoRefusal(models.Model):
+    """
+    A refused single sign-on attempt: the person sees a plain explanation and `reference`; the enterprise's
+    admins see `detail` on the Enterprise page. Kept for RETENTION.
+    """
+
+    RETENTION = timedelta(days=30)
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="sso_refusals")
+    reference = models.CharField(max_length=9, db_index=True)
+    detail = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -12,30 +12,24 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from enterprise import federation, saml
+from enterprise import federation
 from enterprise.models import (
     AccessToken,
     AuditEvent,
     ClientSecret,
     Enterprise,
     FederationTrust,
+    LoginAccount,
     Member,
     OAuthClient,
     ProvisioningEvent,
-    SamlAssertion,
-    SamlRequest,
     ScimToken,
-    SsoConnection,
-    SsoDomain,
-    SsoSession,
 )
-from enterprise.saml import SignInRefused
 
 User = get_user_model()
 
@@ -53,10 +47,13 @@ def enterprise_admin_ensure(*, enterprise: Enterprise, email: str, password: str
     """
     Make the account with this email an admin of the enterprise, creating it (or setting its password).
     Raises ValidationError, with the validators' messages, for a password AUTH_PASSWORD_VALIDATORS refuse.
+    Accounts that belong to another enterprise are never chosen: that enterprise's identity provider signs in
+    as them.
     """
-    user = User.objects.filter(email__iexact=email).first()
+    mine = Q(login_account__isnull=True) | Q(login_account__enterprise=enterprise)
+    user = User.objects.filter(mine, email__iexact=email).order_by("pk").first()
     if user is None:
-        user = User.objects.create_user(username=email, email=email)
+        user = login_account_create(enterprise=enterprise, name=email, email=email)
     if password:
         validate_password(password, user)
         user.set_password(password)
@@ -387,17 +384,17 @@ def enterprise_scim_toggle(
 def member_save(*, member: Member) -> None:
     """
     Store a provisioned member (the SCIM adapters call this for every create and change). A member who is not
-    active keeps no single sign-on session: deactivation signs them out of this enterprise at once.
+    active keeps no session: deactivation signs them out of this enterprise at once.
     """
     member.save()
     if not member.active:
-        _sso_sessions_end(member=member)
+        member_sessions_end(member=member)
 
 
 @transaction.atomic
 def member_delete(*, member: Member) -> None:
-    """Delete a provisioned member; their group memberships and single sign-on sessions go with them."""
-    _sso_sessions_end(member=member)
+    """Delete a provisioned member; their group memberships and sessions go with them."""
+    member_sessions_end(member=member)
     member.delete()
 
 
@@ -407,237 +404,29 @@ def provisioning_events_prune(*, older_than: timedelta) -> int:
     return deleted
 
 
-# Single sign-on. enterprise/saml.py validates what the identity provider sends; the rules for who gets in,
-# and the records that make "at once" and "only once" hold across workers, are here.
-
-SSO_MEMBER_SESSION_KEY = "_sso_member_id"
-
-NOT_PROVISIONED = (
-    "You don't have access to Plandisc through {enterprise} yet. Ask your admin to assign you to the "
-    "Plandisc application in Microsoft Entra ID."
-)
-DEACTIVATED = "Your access to Plandisc through {enterprise} is turned off. Ask your admin if you need it."
-ACCOUNT_DISABLED = "Your Plandisc account is disabled. Ask Plandisc support if you need it."
-ACCOUNT_ELSEWHERE = (
-    "A Plandisc account with a password already uses {address}, and single sign-on through {enterprise} "
-    "does not take it over. Sign in with your email and password instead."
-)
-
-
 @transaction.atomic
-def sso_connection_save(
-    *,
-    enterprise: Enterprise,
-    metadata_xml: str | None,
-    email_domains: list[str],
-    allow_jit: bool,
-    actor: AbstractBaseUser | None = None,
-) -> SsoConnection:
+def member_sessions_end(*, member: Member) -> None:
     """
-    Set up or change an enterprise's single sign-on. `metadata_xml` None keeps the current identity provider.
-    Raises ValidationError on metadata that cannot be used, or on a domain another enterprise already has.
+    Sign the member out everywhere: delete every session recorded as theirs (SsoSession), whatever the
+    session backend. Deprovisioning calls this; the same person's sessions through other enterprises belong to
+    other members and login accounts, and stay.
     """
-    connection = SsoConnection.objects.select_for_update().filter(enterprise=enterprise).first()
-    connection = connection or SsoConnection(enterprise=enterprise)
-    if metadata_xml is not None:
-        try:
-            idp = saml.read_idp_metadata(metadata_xml)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-        newest = max(idp.certificates, key=lambda certificate: certificate.expires_at)
-        if newest.expires_at <= timezone.now():
-            raise ValidationError(
-                f"The signing certificate in this metadata expired on {newest.expires_at:%Y-%m-%d}. "
-                "Download the current Federation Metadata XML from Entra."
-            )
-        connection.idp_metadata = metadata_xml
-        connection.idp_entity_id = idp.entity_id
-        connection.idp_sso_url = idp.sso_url
-        connection.certificate_expires_at = newest.expires_at
-        connection.certificate_thumbprint = newest.thumbprint
-    elif connection.pk is None:
-        raise ValidationError("Upload or paste the Federation Metadata XML from Entra.")
-    taken = SsoDomain.objects.filter(domain__in=email_domains).exclude(connection__enterprise=enterprise)
-    if taken:
-        domains = ", ".join(map(str, taken))
-        raise ValidationError(f"Another enterprise already signs in people from {domains}.")
-    connection.allow_jit = allow_jit
-    connection.save()
-    connection.domains.exclude(domain__in=email_domains).delete()
-    kept = set(connection.domains.values_list("domain", flat=True))
-    SsoDomain.objects.bulk_create(
-        [SsoDomain(connection=connection, domain=domain) for domain in email_domains if domain not in kept]
-    )
-    AuditEvent.objects.create(
-        enterprise=enterprise,
-        actor=actor,
-        action=AuditEvent.Action.SSO_CONFIGURED,
-        detail=f"certificate {connection.certificate_thumbprint}, {connection.idp_entity_id}"[:255],
-    )
-    return connection
-
-
-def sso_request_start(*, connection: SsoConnection, relay_state: str) -> str:
-    """Begin an SP-initiated sign-in: remember the AuthnRequest's id and return the identity provider URL."""
-    request_id, url = saml.authn_request(connection, relay_state=relay_state)
-    now = timezone.now()
-    SamlRequest.objects.filter(created_at__lt=now - SamlRequest.LIFETIME).delete()
-    SamlRequest.objects.create(enterprise=connection.enterprise, request_id=request_id, created_at=now)
-    return url
-
-
-def sso_sign_in(*, connection: SsoConnection, saml_response: str) -> Member:
-    """
-    Validate a SAML response for the connection's enterprise and return the member it signs in, with their
-    login account (Member.user) set. Raises SignInRefused.
-
-    A response naming a request (SP-initiated) uses up that unexpired request; the assertion id is recorded so
-    the assertion is accepted once. Both writes commit on their own, so they stand when the person is then
-    refused. Who gets in: the enterprise's member whose userName, then work email, equals the NameID or the
-    email claim (ignoring case), and only while active. Nobody else, unless SCIM is off and the admin allows
-    members to be created at first sign-in.
-    """
-    assertion = saml.read_response(connection, saml_response)
-    enterprise = connection.enterprise
-    now = timezone.now()
-    if assertion.in_response_to:
-        answered, _ = SamlRequest.objects.filter(
-            enterprise=enterprise,
-            request_id=assertion.in_response_to,
-            created_at__gte=now - SamlRequest.LIFETIME,
-        ).delete()
-        if not answered:
-            raise SignInRefused(saml.INVALID_RESPONSE, "The response answers no open sign-in request.")
-    SamlAssertion.objects.filter(expires_at__lt=now).delete()
-    used = SamlAssertion(
-        enterprise=enterprise,
-        assertion_id=assertion.id,
-        expires_at=assertion.expires_at + timedelta(seconds=settings.SAML_CLOCK_SKEW_SECONDS),
-    )
-    try:
-        with transaction.atomic():
-            used.save()
-    except IntegrityError:
-        raise SignInRefused(saml.INVALID_RESPONSE, "This assertion was used to sign in already.") from None
-
-    member = _sso_member(connection=connection, assertion=assertion)
-    if not member.active:
-        raise SignInRefused(DEACTIVATED.format(enterprise=enterprise), f"{member} is deactivated.")
-    if member.user is None:
-        _sso_login_account_link(member=member)
-    if not member.user.is_active:
-        raise SignInRefused(ACCOUNT_DISABLED, f"The login account {member.user} is disabled.")
-    return member
-
-
-def _sso_member(*, connection: SsoConnection, assertion: saml.Assertion) -> Member:
-    enterprise = connection.enterprise
-    names = [name for name in dict.fromkeys([assertion.name_id, assertion.claim(saml.CLAIM_EMAIL)]) if name]
-    members = enterprise.members.select_related("user")
-    for lookup in ("user_name__iexact", "email__iexact"):
-        for name in names:
-            found = list(members.filter(**{lookup: name})[:2])
-            if len(found) == 1:
-                return found[0]
-    if connection.jit_allowed:
-        return _sso_member_create(enterprise=enterprise, assertion=assertion)
-    raise SignInRefused(
-        NOT_PROVISIONED.format(enterprise=enterprise),
-        f"No member of {enterprise} has the userName or work email {' or '.join(names)}.",
-    )
-
-
-def _sso_member_create(*, enterprise: Enterprise, assertion: saml.Assertion) -> Member:
-    """Just-in-time: a member stored the way the SCIM adapter stores one, so SCIM can take it over later."""
-    email = assertion.claim(saml.CLAIM_EMAIL) or (assertion.name_id if "@" in assertion.name_id else "")
-    given, family = assertion.claim(saml.CLAIM_GIVEN_NAME), assertion.claim(saml.CLAIM_SURNAME)
-    display = assertion.claim(saml.CLAIM_DISPLAY_NAME) or " ".join(filter(None, [given, family]))
-    profile = {"userName": assertion.name_id, "active": True}
-    if display:
-        profile["displayName"] = display
-    if given or family:
-        profile["name"] = {k: v for k, v in (("givenName", given), ("familyName", family)) if v}
-    if email:
-        profile["emails"] = [{"value": email, "type": "work", "primary": True}]
-    member = Member(
-        enterprise=enterprise,
-        user_name=assertion.name_id,
-        email=email,
-        email_type="work" if email else "",
-        display_name=display,
-        given_name=given,
-        family_name=family,
-        profile=profile,
-    )
-    try:
-        with transaction.atomic():
-            member_save(member=member)
-    except IntegrityError:
-        # Another sign-in of the same person created them a moment ago.
-        return enterprise.members.get(user_name__iexact=assertion.name_id)
-    return member
-
-
-def _sso_may_link(*, user: AbstractBaseUser, enterprise: Enterprise) -> bool:
-    """
-    An identity provider vouches for its own enterprise's people only, so it never takes over an account that
-    something else protects: one with a password (it keeps password sign-in), staff, or an admin of another
-    enterprise. What is left are accounts that only single sign-on reaches, such as the one a person who
-    belongs to two enterprises got at their first sign-in through the other.
-    """
-    if user.is_staff or user.is_superuser or user.has_usable_password():
-        return False
-    return not user.administered_enterprises.exclude(pk=enterprise.pk).exists()
-
-
-@transaction.atomic
-def _sso_login_account_link(*, member: Member) -> None:
-    """Give a member their login account: an existing one it may use, or a new one without a password."""
-    locked = Member.objects.select_for_update().get(pk=member.pk)
-    if locked.user_id is not None:
-        member.user = locked.user
-        return
-    addresses = Q()
-    for address in filter(None, [member.user_name, member.email]):
-        addresses |= Q(username__iexact=address) | Q(email__iexact=address)
-    candidates = list(User.objects.filter(addresses)[:2])
-    enterprise = member.enterprise
-    if len(candidates) > 1 or (candidates and not _sso_may_link(user=candidates[0], enterprise=enterprise)):
-        address = member.email or member.user_name
-        raise SignInRefused(
-            ACCOUNT_ELSEWHERE.format(address=address, enterprise=enterprise),
-            f"The login account for {address} is not one single sign-on may use.",
-        )
-    member.user = (
-        candidates[0]
-        if candidates
-        else User.objects.create_user(username=member.user_name, email=member.email or member.user_name)
-    )
-    member.save(update_fields=["user"])
-
-
-def sso_session_start(*, member: Member, session: SessionBase) -> None:
-    """
-    Mark a session that has just signed in as `member`'s (enterprise.middleware checks the mark on every
-    request) and record it, so that deactivating or deleting the member deletes it server-side. Records of
-    the member's sessions that have ended on their own are dropped here.
-    """
-    store = _session_store()
-    session[SSO_MEMBER_SESSION_KEY] = member.pk
-    session.save()
-    for record in member.sso_sessions.exclude(session_key=session.session_key):
-        if not store().exists(record.session_key):
-            record.delete()
-    SsoSession.objects.update_or_create(session_key=session.session_key, defaults={"member": member})
-
-
-def _sso_sessions_end(*, member: Member) -> None:
-    """Delete every session the member signed in to through single sign-on, whatever the session backend."""
-    store = _session_store()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     for session_key in member.sso_sessions.values_list("session_key", flat=True):
         store(session_key=session_key).delete()
     member.sso_sessions.all().delete()
 
 
-def _session_store() -> type:
-    return import_module(settings.SESSION_ENGINE).SessionStore
+def login_account_create(*, enterprise: Enterprise, name: str, email: str) -> AbstractBaseUser:
+    """
+    Make a password-less login account that belongs to `enterprise`. Its username is `name`, or, when another
+    account already has that name, `name` qualified by the enterprise's slug (or, failing that, a random one):
+    an account name is never shared between enterprises.
+    """
+    qualified = f"{enterprise.slug}/{name}"[:150]
+    for username in (name[:150], qualified, f"{qualified[:117]}/{uuid.uuid4()}"):
+        if not User.objects.filter(username__iexact=username).exists():
+            break
+    user = User.objects.create_user(username=username, email=email)
+    LoginAccount.objects.create(user=user, enterprise=enterprise)
+    return user

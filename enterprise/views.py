@@ -26,7 +26,8 @@ from enterprise.forms import (
     ScimToggleForm,
     TokenLifetimeForm,
 )
-from enterprise.models import Enterprise, ProvisioningEvent
+from enterprise.models import Enterprise, ProvisioningEvent, SsoConnection
+from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
 
 ACTIVITY_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
@@ -100,6 +101,7 @@ def _render_detail(
             "lifetime_form": TokenLifetimeForm(initial={"hours": enterprise.access_token_lifetime // 3600}),
             "federation_form": federation_form or FederationForm(initial=initial),
             "auth_method": _auth_method(oauth, plaintext, client_secret, federation_form),
+            "sso": _sso_section(enterprise),
         },
         status=status,
     )
@@ -114,6 +116,19 @@ def _auth_method(oauth: selectors.OAuthSettings, plaintext: str, client_secret: 
     if federation_form is not None or oauth.trust:
         return "federation"
     return "oauth" if oauth.secrets else "token"
+
+
+def _sso_section(enterprise: Enterprise) -> dict:
+    """The Single sign-on section: the connection (unsaved before set-up), its email domains, its settings and
+    domain forms, and the latest refused sign-ins with their detail."""
+    connection = SsoConnection.objects.for_enterprise(enterprise)
+    return {
+        "connection": connection,
+        "form": SsoConnectionForm.for_connection(connection),
+        "domains": list(connection.domains.all()) if connection.pk else [],
+        "domain_form": SsoDomainForm(),
+        "refusals": list(enterprise.sso_refusals.all()[:10]),
+    }
 
 
 @login_required

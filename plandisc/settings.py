@@ -69,8 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Signs out single sign-on sessions of members who have been deactivated or deleted (enterprise.services).
-    "enterprise.middleware.SsoSessionMiddleware",
+    # Signs out single sign-on sessions of members who have been deactivated or deleted (enterprise.sso).
+    "enterprise.sso.middleware.SsoSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -203,9 +203,14 @@ SCIM_SERVICE_PROVIDER = {
     "WWW_AUTHENTICATE_HEADER": 'Bearer realm="plandisc-scim"',
 }
 
-# SAML single sign-on (enterprise/saml.py: pysaml2 and the xmlsec1 program): how far the identity provider's
-# clock may be from ours when checking NotBefore / NotOnOrAfter.
+# SAML single sign-on (enterprise/sso/saml.py: pysaml2 and the xmlsec1 program): how far the identity
+# provider's clock may be from ours when checking NotBefore / NotOnOrAfter.
 SAML_CLOCK_SKEW_SECONDS = envint("SAML_CLOCK_SKEW_SECONDS", "120")
+# The DNS resolver that verifies single sign-on email domains (enterprise/sso/dns_lookup.py): comma-separated
+# name server addresses (empty: the system's), their port, and how long one lookup may take.
+SSO_DNS_NAMESERVERS = [s for s in os.getenv("SSO_DNS_NAMESERVERS", "").split(",") if s]
+SSO_DNS_PORT = envint("SSO_DNS_PORT", "53")
+SSO_DNS_TIMEOUT_SECONDS = envint("SSO_DNS_TIMEOUT_SECONDS", "5")
 
 # OAuth token endpoint for SCIM (enterprise/oauth.py, enterprise/federation.py): failed client authentications
 # allowed per minute from one address, and for one enterprise, before it answers 429. JWKS URLs on loopback

@@ -15,7 +15,7 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("enterprise/", include("enterprise.urls")),
-    path("sso/", include("enterprise.sso_urls")),
+    path("sso/", include("enterprise.sso.urls")),
     path("admin/", admin.site.urls),
     # The OAuth token endpoint that gives Entra access tokens for an enterprise's SCIM endpoint.
     path("oauth/<uuid:public_id>/token", oauth.token, name="oauth-token"),

@@ -18,19 +18,47 @@ from cryptography.x509.oid import NameOID
 from django.test import Client
 from django.urls import reverse
 from saml2 import BINDING_HTTP_REDIRECT
+from saml2.attribute_converter import AttributeConverter, do_ava
 from saml2.config import IdPConfig
-from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_EMAILADDRESS, NameID
+from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, Attribute, NameID
 from saml2.samlp import AuthnRequest
 from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-from enterprise import saml
 from enterprise.models import SsoConnection
+from enterprise.sso import services as sso_services
 
 METADATA_TEMPLATE = (Path(__file__).parent / "entra_federation_metadata.xml").read_text()
 CONTOSO_TENANT = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"
 FABRIKAM_TENANT = "2d4b7c1e-91a3-4f6e-8c0d-5b7a9e3f1c24"
 PASSWORD_PROTECTED_TRANSPORT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+# The claims of a new Entra SAML application (Attributes & Claims): full URIs, sent without NameFormat.
+ENTRA_CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
+EMAIL_CLAIM = ENTRA_CLAIMS + "emailaddress"
+GIVEN_NAME_CLAIM = ENTRA_CLAIMS + "givenname"
+SURNAME_CLAIM = ENTRA_CLAIMS + "surname"
+NAME_CLAIM = ENTRA_CLAIMS + "name"
+DISPLAY_NAME_CLAIM = "http://schemas.microsoft.com/identity/claims/displayname"
+OBJECT_ID_CLAIM = "http://schemas.microsoft.com/identity/claims/objectidentifier"
+AS_ENTRA_SENDS = "entra-no-name-format"
+
+
+class ClaimsAsEntraSendsThem(AttributeConverter):
+    """
+    pysaml2's identity provider writes attributes through the converter of the policy's name format, and its
+    converters always add a NameFormat. This one writes each claim as Entra does: <Attribute Name="full URI">.
+    """
+
+    def __init__(self):
+        super().__init__(AS_ENTRA_SENDS)
+
+    def to_(self, attrvals: dict) -> list:
+        attributes = [
+            Attribute(name=name, attribute_value=do_ava(values)) for name, values in attrvals.items()
+        ]
+        for attribute in attributes:
+            attribute.name_format = None
+        return attributes
 
 
 @dataclass(frozen=True)
@@ -103,12 +131,14 @@ class Entra:
                 "service": {
                     "idp": {
                         "endpoints": {"single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)]},
-                        "policy": {"default": {"lifetime": {"minutes": 60}, "name_form": NAME_FORMAT_URI}},
+                        "policy": {"default": {"lifetime": {"minutes": 60}, "name_form": AS_ENTRA_SENDS}},
                     }
                 },
             }
         )
-        return Server(config=config)
+        server = Server(config=config)
+        server.config.attribute_converters = [ClaimsAsEntraSendsThem()]
+        return server
 
     def read_request(self, location: str) -> AuthnRequest:
         """The AuthnRequest a browser was redirected to Entra with."""
@@ -132,10 +162,12 @@ class Entra:
     ) -> str:
         """A base64 SAMLResponse as Entra posts it: NameID the UPN, default claims, assertion signed."""
         identity = {
-            saml.CLAIM_NAME: [name_id],
-            saml.CLAIM_EMAIL: [email or name_id],
-            saml.CLAIM_GIVEN_NAME: ["Ada"],
-            saml.CLAIM_SURNAME: ["Lovelace"],
+            GIVEN_NAME_CLAIM: ["Ada"],
+            SURNAME_CLAIM: ["Lovelace"],
+            EMAIL_CLAIM: [email or name_id],
+            NAME_CLAIM: [name_id],
+            OBJECT_ID_CLAIM: ["4f6e8c0d-2b34-4da1-9baa-5b7a9e3f1c24"],
+            DISPLAY_NAME_CLAIM: ["Ada Lovelace"],
         }
         # The admin uploaded Plandisc's SAML metadata in Entra's Basic SAML Configuration.
         sp_metadata = (
@@ -153,7 +185,12 @@ class Entra:
         }
         if recipient is None:
             response = server.create_authn_response(
-                identity, in_response_to, destination, audience or connection.sp_entity_id, **arguments
+                identity,
+                in_response_to,
+                destination,
+                audience or connection.sp_entity_id,
+                release_policy=server.config.getattr("policy", "idp"),
+                **arguments,
             )
         else:
             # Entra always confirms the subject for the Destination; pysaml2's public call does too, so a
@@ -176,6 +213,14 @@ def post_response(client: Client, connection: SsoConnection, saml_response: str,
         reverse("sso:acs", args=[connection.enterprise.public_id]),
         {"SAMLResponse": saml_response, "RelayState": relay_state},
     )
+
+
+def sign_in(connection: SsoConnection, entra: "Entra", name_id: str) -> Client:
+    """A browser signed in through the connection's identity provider (IdP-initiated)."""
+    client = Client()
+    response = post_response(client, connection, entra.response(connection, name_id))
+    assert response.status_code == 302, response.content
+    return client
 
 
 def signed_in_user(client: Client):
@@ -228,17 +273,24 @@ def fabrikam_entra(tmp_path_factory) -> Entra:
     return Entra(FABRIKAM_TENANT, make_signing_key(tmp_path_factory.mktemp("fabrikam")))
 
 
-def connect(enterprise, entra: Entra, domains: str) -> SsoConnection:
-    """Set up single sign-on the way an admin does: the settings form on the Enterprise page."""
+def connect(enterprise, entra: Entra, domain: str | None) -> SsoConnection:
+    """
+    Set up single sign-on the way an admin does: the settings form, then the email domain form on the
+    Enterprise page. The domain is verified as Plandisc support does it (test_domains.py does it by DNS).
+    """
     admin = enterprise.admins.first()
     client = Client()
     client.force_login(admin)
     response = client.post(
-        reverse("sso:configure", args=[enterprise.slug]),
-        {"metadata_xml": entra.metadata(), "email_domains": domains},
+        reverse("sso:configure", args=[enterprise.slug]), {"metadata_xml": entra.metadata()}
     )
     assert response.status_code == 302, response.content
-    return SsoConnection.objects.get(enterprise=enterprise)
+    connection = SsoConnection.objects.get(enterprise=enterprise)
+    if domain:
+        response = client.post(reverse("sso:domain-add", args=[enterprise.slug]), {"domain": domain})
+        assert response.status_code == 302, response.content
+        sso_services.sso_domain_mark_verified(domain=connection.domains.get(), actor=None)
+    return connection
 
 
 @pytest.fixture

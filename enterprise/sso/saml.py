@@ -3,7 +3,7 @@ pysaml2 glue: the SAML service provider each enterprise's identity provider talk
 
 Each enterprise is its own service provider (entity id and reply URL from SsoConnection), trusting exactly one
 identity provider: the one in the Federation Metadata XML its admin gave. Signing certificates come from that
-XML only, never from the response itself. Nothing here touches the database; enterprise.services records
+XML only, never from the response itself. Nothing here touches the database; enterprise.sso.services records
 request and assertion ids and decides who gets in.
 """
 
@@ -26,27 +26,16 @@ from saml2.time_util import str_to_time
 
 from enterprise.models import SsoConnection
 
-# The claims Microsoft Entra ID sends by default (Attributes & Claims of a SAML application).
+# The claims Microsoft Entra ID sends by default (Attributes & Claims of a SAML application), named by these
+# URIs and without a NameFormat.
 CLAIM_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
-CLAIM_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
 CLAIM_GIVEN_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
 CLAIM_SURNAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
 CLAIM_DISPLAY_NAME = "http://schemas.microsoft.com/identity/claims/displayname"
 
 
-class SignInRefused(Exception):
-    """A single sign-on attempt that does not get in: `message` is for the person, `detail` for admins."""
-
-    def __init__(self, message: str, detail: str = ""):
-        super().__init__(detail or message)
-        self.message = message
-        self.detail = detail
-
-
-INVALID_RESPONSE = (
-    "Plandisc could not accept the sign-in response from your organisation's identity provider. Start again "
-    "from the sign-in page; if it happens again, ask your admin to check the single sign-on settings."
-)
+class InvalidResponse(Exception):
+    """A SAML response that is refused; the message says why, for the enterprise's admins."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +144,7 @@ class Assertion:
 
 def read_response(connection: SsoConnection, saml_response: str) -> Assertion:
     """
-    Validate a base64 SAMLResponse posted to the enterprise's reply URL, or raise SignInRefused.
+    Validate a base64 SAMLResponse posted to the enterprise's reply URL, or raise InvalidResponse.
 
     pysaml2 checks the XML schema, the signature (on the response or the assertion) against the metadata's
     certificates, the status, the Destination, NotBefore/NotOnOrAfter with SAML_CLOCK_SKEW_SECONDS of
@@ -169,16 +158,13 @@ def read_response(connection: SsoConnection, saml_response: str) -> Assertion:
     # pysaml2 reports each failed check with its own exception class (and some with bare Exception); every
     # one of them means the same here: the response is refused.
     except Exception as exc:
-        raise SignInRefused(INVALID_RESPONSE, f"{type(exc).__name__}: {exc}") from exc
+        raise InvalidResponse(f"{type(exc).__name__}: {exc}") from exc
     if response is None or response.assertion is None:
-        raise SignInRefused(INVALID_RESPONSE, "The response is not a SAML response for this reply URL.")
+        raise InvalidResponse("The response is not a SAML response for this reply URL.")
     assertion = response.assertion
 
-    def refuse(detail: str) -> SignInRefused:
-        return SignInRefused(INVALID_RESPONSE, detail)
-
     if assertion.issuer is None or assertion.issuer.text.strip() != connection.idp_entity_id:
-        raise refuse("The assertion is not issued by this enterprise's identity provider.")
+        raise InvalidResponse("The assertion is not issued by this enterprise's identity provider.")
     conditions = assertion.conditions
     audiences = [
         audience.text.strip()
@@ -186,20 +172,20 @@ def read_response(connection: SsoConnection, saml_response: str) -> Assertion:
         for audience in restriction.audience
     ]
     if connection.sp_entity_id not in audiences:
-        raise refuse(f"The assertion's audience is not {connection.sp_entity_id}.")
+        raise InvalidResponse(f"The assertion's audience is not {connection.sp_entity_id}.")
     confirmations = [c for c in assertion.subject.subject_confirmation if c.method == SCM_BEARER]
     data = [c.subject_confirmation_data for c in confirmations if c.subject_confirmation_data is not None]
     if not data or len(data) != len(confirmations):
-        raise refuse("The assertion has no bearer subject confirmation.")
+        raise InvalidResponse("The assertion has no bearer subject confirmation.")
     if any(d.recipient != connection.acs_url for d in data):
-        raise refuse(f"The assertion's recipient is not {connection.acs_url}.")
+        raise InvalidResponse(f"The assertion's recipient is not {connection.acs_url}.")
     if any(not d.not_on_or_after for d in data):
-        raise refuse("The assertion's subject confirmation has no NotOnOrAfter.")
+        raise InvalidResponse("The assertion's subject confirmation has no NotOnOrAfter.")
     in_response_to = {response.in_response_to or ""} | {d.in_response_to or "" for d in data}
     if len(in_response_to) != 1:
-        raise refuse("The response and its assertion answer different requests.")
+        raise InvalidResponse("The response and its assertion answer different requests.")
     if not response.name_id or not (response.name_id.text or "").strip():
-        raise refuse("The assertion has no NameID.")
+        raise InvalidResponse("The assertion has no NameID.")
     expiries = [d.not_on_or_after for d in data] + (
         [conditions.not_on_or_after] if conditions.not_on_or_after else []
     )
@@ -209,5 +195,18 @@ def read_response(connection: SsoConnection, saml_response: str) -> Assertion:
         name_id=response.name_id.text.strip(),
         in_response_to=in_response_to.pop(),
         expires_at=expires_at,
-        attributes=response.ava or {},
+        attributes=_claims(assertion),
     )
+
+
+def _claims(assertion) -> dict[str, list[str]]:
+    """
+    The assertion's attributes by their Name, exactly as sent. pysaml2's `ava` renames attributes through
+    its attribute maps, and for attributes without a NameFormat (Entra's) it maps Entra's claim URIs away.
+    """
+    claims: dict[str, list[str]] = {}
+    for statement in assertion.attribute_statement:
+        for attribute in statement.attribute:
+            values = [value.text or "" for value in attribute.attribute_value]
+            claims.setdefault(attribute.name, []).extend(values)
+    return claims

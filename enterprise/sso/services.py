@@ -1,0 +1,389 @@
+"""
+Single sign-on's rules: setting up an enterprise's identity provider, verifying the email domains that
+route people to it, and deciding who a signed SAML response signs in. enterprise.sso.saml validates what the
+identity provider sends; the records here make "only once", "only in the browser that asked" and "only the
+enterprise's own accounts" hold across workers and hosts.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from enterprise.models import (
+    AuditEvent,
+    Enterprise,
+    LoginAccount,
+    Member,
+    SamlAssertion,
+    SamlRequest,
+    SsoConnection,
+    SsoDomain,
+    SsoRefusal,
+    SsoSession,
+)
+from enterprise.services import login_account_create, member_save
+from enterprise.sso import dns_lookup, saml
+
+SSO_MEMBER_SESSION_KEY = "_sso_member_id"
+
+INVALID_RESPONSE = (
+    "Plandisc could not accept the sign-in response from your organisation's identity provider. Start again "
+    "from the sign-in page; if it happens again, ask your admin to check the single sign-on settings."
+)
+NOT_PROVISIONED = (
+    "You don't have access to Plandisc through {enterprise} yet. Ask your admin to assign you to the "
+    "Plandisc application in Microsoft Entra ID."
+)
+DEACTIVATED = "Your access to Plandisc through {enterprise} is turned off. Ask your admin if you need it."
+ACCOUNT_REFUSED = (
+    "Single sign-on through {enterprise} can't sign you in to your Plandisc account. Ask your admin, and "
+    "give them the reference below."
+)
+ACCOUNT_DISABLED = "Your Plandisc account is disabled. Ask Plandisc support if you need it."
+
+
+class SignInRefused(Exception):
+    """A single sign-on attempt that does not get in: `message` is for the person, `detail` for admins."""
+
+    def __init__(self, message: str, detail: str):
+        super().__init__(detail)
+        self.message = message
+        self.detail = detail
+
+
+@transaction.atomic
+def sso_connection_save(
+    *,
+    enterprise: Enterprise,
+    metadata_xml: str | None,
+    allow_jit: bool,
+    actor: AbstractBaseUser | None = None,
+) -> SsoConnection:
+    """
+    Set up or change an enterprise's single sign-on. `metadata_xml` None keeps the current identity provider.
+    Raises ValidationError on metadata that cannot be used.
+    """
+    connection = SsoConnection.objects.select_for_update().filter(enterprise=enterprise).first()
+    connection = connection or SsoConnection(enterprise=enterprise)
+    if metadata_xml is not None:
+        try:
+            idp = saml.read_idp_metadata(metadata_xml)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        newest = max(idp.certificates, key=lambda certificate: certificate.expires_at)
+        if newest.expires_at <= timezone.now():
+            raise ValidationError(
+                f"The signing certificate in this metadata expired on {newest.expires_at:%Y-%m-%d}. "
+                "Download the current Federation Metadata XML from Entra."
+            )
+        connection.idp_metadata = metadata_xml
+        connection.idp_entity_id = idp.entity_id
+        connection.idp_sso_url = idp.sso_url
+        connection.certificate_expires_at = newest.expires_at
+        connection.certificate_thumbprint = newest.thumbprint
+    elif connection.pk is None:
+        raise ValidationError("Upload or paste the Federation Metadata XML from Entra.")
+    connection.allow_jit = allow_jit
+    connection.save()
+    AuditEvent.objects.create(
+        enterprise=enterprise,
+        actor=actor,
+        action=AuditEvent.Action.SSO_CONFIGURED,
+        detail=f"certificate {connection.certificate_thumbprint}, {connection.idp_entity_id}"[:255],
+    )
+    return connection
+
+
+# Email domains. A claim routes nobody until it is verified; a verified domain is one enterprise's alone.
+
+
+VERIFIED_ELSEWHERE = "Another enterprise has verified {domain}: its people sign in there."
+
+
+def _refuse_if_verified_elsewhere(*, connection: SsoConnection, domain: str) -> None:
+    taken = SsoDomain.objects.filter(domain=domain, verified_at__isnull=False).exclude(connection=connection)
+    if taken.exists():
+        raise ValidationError(VERIFIED_ELSEWHERE.format(domain=domain))
+
+
+def _domain_audit(*, domain: SsoDomain, action: str, actor: AbstractBaseUser | None) -> None:
+    AuditEvent.objects.create(
+        enterprise=domain.connection.enterprise, actor=actor, action=action, detail=domain.domain
+    )
+
+
+@transaction.atomic
+def sso_domain_add(*, connection: SsoConnection, domain: str, actor: AbstractBaseUser | None) -> SsoDomain:
+    """Claim an email domain (lower-case) for the connection, unverified. Raises ValidationError when
+    another enterprise has verified it. Adding a domain the enterprise has already claimed changes nothing."""
+    _refuse_if_verified_elsewhere(connection=connection, domain=domain)
+    claim, created = SsoDomain.objects.get_or_create(
+        connection=connection, domain=domain, defaults={"token": secrets.token_urlsafe(24)}
+    )
+    if created:
+        _domain_audit(domain=claim, action=AuditEvent.Action.DOMAIN_ADDED, actor=actor)
+    return claim
+
+
+def sso_domain_verify(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> None:
+    """
+    Look up the domain's TXT records and mark it verified when one is the claim's record. Raises
+    ValidationError, with a message for the admin, when the record is not there or DNS does not answer. The
+    lookup runs outside any transaction: it can take up to SSO_DNS_TIMEOUT_SECONDS.
+    """
+    try:
+        records = dns_lookup.txt_records(domain.domain)
+    except dns_lookup.LookupFailed:
+        raise ValidationError(
+            f"DNS did not answer when Plandisc looked up {domain.domain}. Try again in a few minutes."
+        ) from None
+    # The token is no secret (the page shows it, DNS publishes it): a plain comparison will do.
+    if domain.txt_record not in records:
+        raise ValidationError(
+            f"Plandisc did not find the TXT record on {domain.domain}. Publish it at your DNS provider and "
+            "try again; a new record can take a while to show."
+        )
+    sso_domain_mark_verified(domain=domain, actor=actor)
+
+
+@transaction.atomic
+def sso_domain_mark_verified(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> None:
+    """Verify a claim: after a DNS check, or Plandisc support vouching for it in the Django admin."""
+    claim = SsoDomain.objects.select_for_update().get(pk=domain.pk)
+    if claim.verified_at is not None:
+        return
+    _refuse_if_verified_elsewhere(connection=claim.connection, domain=claim.domain)
+    claim.verified_at = timezone.now()
+    try:
+        with transaction.atomic():
+            claim.save(update_fields=["verified_at"])
+    except IntegrityError:
+        # Another enterprise's verification of the same domain committed first.
+        raise ValidationError(VERIFIED_ELSEWHERE.format(domain=claim.domain)) from None
+    domain.verified_at = claim.verified_at
+    _domain_audit(domain=claim, action=AuditEvent.Action.DOMAIN_VERIFIED, actor=actor)
+
+
+@transaction.atomic
+def sso_domain_remove(
+    *, domain: SsoDomain, actor: AbstractBaseUser | None, action: str = AuditEvent.Action.DOMAIN_REMOVED
+) -> None:
+    """Drop a claim: its admin removing it, or support reclaiming it (action DOMAIN_RECLAIMED)."""
+    domain.delete()
+    _domain_audit(domain=domain, action=action, actor=actor)
+
+
+def sso_connection_for_email(email: str) -> SsoConnection | None:
+    """The connection whose verified domain is the email's (home-realm discovery), if any."""
+    if "@" not in email:
+        return None
+    verified = SsoDomain.objects.filter(domain=email.rpartition("@")[2].lower(), verified_at__isnull=False)
+    claim = verified.select_related("connection__enterprise").first()
+    return claim.connection if claim else None
+
+
+# Signing in.
+
+
+def _browser_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def sso_request_start(*, connection: SsoConnection, relay_state: str, browser: str) -> str:
+    """
+    Begin an SP-initiated sign-in: remember the AuthnRequest's id with the digest of `browser`, the secret
+    the starting browser holds in a cookie, and return the identity provider URL.
+    """
+    request_id, url = saml.authn_request(connection, relay_state=relay_state)
+    now = timezone.now()
+    SamlRequest.objects.filter(created_at__lt=now - SamlRequest.LIFETIME).delete()
+    SamlRequest.objects.create(
+        enterprise=connection.enterprise,
+        request_id=request_id,
+        browser_digest=_browser_digest(browser),
+        created_at=now,
+    )
+    return url
+
+
+def sso_sign_in(*, connection: SsoConnection, saml_response: str, browser: str) -> Member:
+    """
+    Validate a SAML response for the connection's enterprise and return the member it signs in, with their
+    login account (Member.user) set. Raises SignInRefused.
+
+    A response naming a request (SP-initiated) uses up that unexpired request, and only when posted by the
+    browser that started it (`browser`: the secret from its cookie, "" without one). The assertion id is
+    recorded so the assertion is accepted once. Both writes commit on their own, so they stand when the person
+    is then refused. Who gets in: the enterprise's member whose userName, then work email, equals the NameID
+    or the email claim (ignoring case), only while active, and only into a login account the enterprise owns.
+    Nobody else, unless SCIM is off and the admin allows members to be created at first sign-in.
+    """
+    try:
+        assertion = saml.read_response(connection, saml_response)
+    except saml.InvalidResponse as exc:
+        raise SignInRefused(INVALID_RESPONSE, str(exc)) from None
+    enterprise = connection.enterprise
+    now = timezone.now()
+    if assertion.in_response_to:
+        open_requests = SamlRequest.objects.filter(
+            enterprise=enterprise,
+            request_id=assertion.in_response_to,
+            created_at__gte=now - SamlRequest.LIFETIME,
+        )
+        answered, _ = open_requests.filter(browser_digest=_browser_digest(browser)).delete()
+        if not answered:
+            elsewhere = open_requests.exists()
+            raise SignInRefused(
+                INVALID_RESPONSE,
+                "The response answers a sign-in request started in another browser."
+                if elsewhere
+                else "The response answers no open sign-in request.",
+            )
+    SamlAssertion.objects.filter(expires_at__lt=now).delete()
+    used = SamlAssertion(
+        enterprise=enterprise,
+        assertion_id=assertion.id,
+        expires_at=assertion.expires_at + timedelta(seconds=settings.SAML_CLOCK_SKEW_SECONDS),
+    )
+    try:
+        with transaction.atomic():
+            used.save()
+    except IntegrityError:
+        raise SignInRefused(INVALID_RESPONSE, "This assertion was used to sign in already.") from None
+
+    member = _sso_member(connection=connection, assertion=assertion)
+    if not member.active:
+        raise SignInRefused(DEACTIVATED.format(enterprise=enterprise), f"{member} is deactivated.")
+    member.user = _sso_login_account(member=member)
+    return member
+
+
+def _sso_member(*, connection: SsoConnection, assertion: saml.Assertion) -> Member:
+    enterprise = connection.enterprise
+    names = [name for name in dict.fromkeys([assertion.name_id, assertion.claim(saml.CLAIM_EMAIL)]) if name]
+    members = enterprise.members.select_related("user")
+    for lookup in ("user_name__iexact", "email__iexact"):
+        for name in names:
+            found = list(members.filter(**{lookup: name})[:2])
+            if len(found) == 1:
+                return found[0]
+    if connection.jit_allowed:
+        return _sso_member_create(enterprise=enterprise, assertion=assertion)
+    raise SignInRefused(
+        NOT_PROVISIONED.format(enterprise=enterprise),
+        f"No member of {enterprise} has the userName or work email {' or '.join(names)}.",
+    )
+
+
+def _sso_member_create(*, enterprise: Enterprise, assertion: saml.Assertion) -> Member:
+    """Just-in-time: a member stored the way the SCIM adapter stores one, so SCIM can take it over later."""
+    email = assertion.claim(saml.CLAIM_EMAIL) or (assertion.name_id if "@" in assertion.name_id else "")
+    given, family = assertion.claim(saml.CLAIM_GIVEN_NAME), assertion.claim(saml.CLAIM_SURNAME)
+    display = assertion.claim(saml.CLAIM_DISPLAY_NAME) or " ".join(filter(None, [given, family]))
+    profile = {"userName": assertion.name_id, "active": True}
+    if display:
+        profile["displayName"] = display
+    if given or family:
+        profile["name"] = {k: v for k, v in (("givenName", given), ("familyName", family)) if v}
+    if email:
+        profile["emails"] = [{"value": email, "type": "work", "primary": True}]
+    member = Member(
+        enterprise=enterprise,
+        user_name=assertion.name_id,
+        email=email,
+        email_type="work" if email else "",
+        display_name=display,
+        given_name=given,
+        family_name=family,
+        profile=profile,
+    )
+    try:
+        with transaction.atomic():
+            member_save(member=member)
+    except IntegrityError:
+        # Another sign-in of the same person created them a moment ago.
+        return enterprise.members.get(user_name__iexact=assertion.name_id)
+    return member
+
+
+def _why_not_signed_in(*, user: AbstractBaseUser, enterprise: Enterprise) -> str:
+    """
+    Why single sign-on through `enterprise` may not sign in as `user` ("" when it may). An identity provider
+    vouches for its own enterprise's accounts only: never one another enterprise owns (or nobody does), one
+    with a password (it keeps password sign-in), staff, or an admin of another enterprise.
+    """
+    owner = LoginAccount.objects.filter(user=user).values_list("enterprise_id", flat=True).first()
+    if owner != enterprise.pk:
+        return f"The login account {user} does not belong to {enterprise}."
+    if user.is_staff or user.is_superuser or user.has_usable_password():
+        return f"The login account {user} has a password or is Plandisc staff."
+    if user.administered_enterprises.exclude(pk=enterprise.pk).exists():
+        return f"The login account {user} administers another enterprise."
+    if not user.is_active:
+        return f"The login account {user} is disabled."
+    return ""
+
+
+@transaction.atomic
+def _sso_login_account(*, member: Member) -> AbstractBaseUser:
+    """
+    The member's login account, checked at every sign-in. At the first, the member gets one their enterprise
+    owns: a password-less one it made earlier for the same address and nobody uses now, or a new one.
+    """
+    enterprise = member.enterprise
+    locked = Member.objects.select_for_update().get(pk=member.pk)
+    account = locked.user
+    if account is None:
+        addresses = Q(username__iexact=member.user_name) | (
+            Q(email__iexact=member.email) if member.email else Q()
+        )
+        owned = get_user_model().objects.filter(login_account__enterprise=enterprise)
+        unused = owned.filter(addresses, enterprise_memberships__isnull=True)
+        account = unused.order_by("pk").first() or login_account_create(
+            enterprise=enterprise, name=member.user_name, email=member.email
+        )
+        locked.user = account
+        locked.save(update_fields=["user"])
+    why_not = _why_not_signed_in(user=account, enterprise=enterprise)
+    if why_not:
+        message = ACCOUNT_DISABLED if not account.is_active else ACCOUNT_REFUSED.format(enterprise=enterprise)
+        raise SignInRefused(message, why_not)
+    return account
+
+
+def sso_session_start(*, member: Member, session: SessionBase) -> None:
+    """
+    Mark a session that has just signed in as `member`'s (enterprise.sso.middleware checks the mark on every
+    request) and record it, so that deprovisioning the member deletes it server-side. Records of the member's
+    sessions that have ended on their own are dropped here.
+    """
+    session[SSO_MEMBER_SESSION_KEY] = member.pk
+    session.save()
+    for record in member.sso_sessions.exclude(session_key=session.session_key):
+        if not type(session)().exists(record.session_key):
+            record.delete()
+    SsoSession.objects.update_or_create(session_key=session.session_key, defaults={"member": member})
+
+
+def sso_refusal_record(*, enterprise: Enterprise, detail: str) -> str:
+    """
+    Record why a sign-in was refused, for the enterprise's admins, and return the reference shown to the
+    person. Records older than SsoRefusal.RETENTION go.
+    """
+    now = timezone.now()
+    SsoRefusal.objects.filter(enterprise=enterprise, created_at__lt=now - SsoRefusal.RETENTION).delete()
+    code = secrets.token_hex(4).upper()
+    reference = f"{code[:4]}-{code[4:]}"
+    SsoRefusal.objects.create(
+        enterprise=enterprise, reference=reference, detail=detail[:1000], created_at=now
+    )
+    return reference

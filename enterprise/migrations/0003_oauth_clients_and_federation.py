@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditevent',
             name='action',
-            field=models.CharField(choices=[('token_created', 'SCIM token created'), ('token_revoked', 'SCIM token revoked'), ('scim_enabled', 'SCIM provisioning turned on'), ('scim_disabled', 'SCIM provisioning turned off'), ('sso_configured', 'Single sign-on configured'), ('domain_added', 'Email domain added'), ('domain_verified', 'Email domain verified'), ('domain_removed', 'Email domain removed'), ('domain_reclaimed', 'Email domain reclaimed by Plandisc support'), ('client_secret_created', 'OAuth client secret created'), ('client_secret_revoked', 'OAuth client secret revoked'), ('federation_configured', 'Federation configured'), ('federation_revoked', 'Federation removed'), ('token_lifetime_changed', 'Access token lifetime changed')], max_length=32),
+            field=models.CharField(choices=[('token_created', 'SCIM token created'), ('token_revoked', 'SCIM token revoked'), ('scim_enabled', 'SCIM provisioning turned on'), ('scim_disabled', 'SCIM provisioning turned off'), ('sso_configured', 'Single sign-on configured'), ('client_secret_created', 'OAuth client secret created'), ('client_secret_revoked', 'OAuth client secret revoked'), ('federation_configured', 'Federation configured'), ('federation_revoked', 'Federation removed'), ('token_lifetime_changed', 'Access token lifetime changed'), ('domain_added', 'Email domain added'), ('domain_verified', 'Email domain verified'), ('domain_removed', 'Email domain removed'), ('domain_reclaimed', 'Email domain reclaimed by Plandisc support')], max_length=32),
         ),
         migrations.AddIndex(
             model_name='group',

@@ -17,6 +17,14 @@ BEFORE = [("enterprise", "0001_initial")]
 AFTER = [("enterprise", "0002_sso_accounts_domains_refusals")]
 
 
+@pytest.fixture(autouse=True)
+def latest_schema_afterwards():
+    """Later tests in this database expect every migration applied, whatever this test left behind."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_accounts_get_the_enterprise_that_made_them():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)

@@ -28,6 +28,7 @@ from enterprise.forms import (
 )
 from enterprise.models import Enterprise, ProvisioningEvent, SsoConnection
 from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
+from enterprise.sso.services import SSO_MEMBER_SESSION_KEY
 
 ACTIVITY_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
@@ -52,6 +53,9 @@ def _render(
 def home(request: HttpRequest) -> HttpResponse:
     """The Enterprise link: straight to the admin's enterprise, or a choice when they administer several."""
     enterprises = list(request.user.administered_enterprises.all())
+    if not enterprises and SSO_MEMBER_SESSION_KEY in request.session:
+        # A member signed in through single sign-on: the page that says who they are, not a refusal.
+        return redirect("sso:signed-in")
     if not enterprises:
         raise PermissionDenied("You are not an admin of any enterprise.")
     if len(enterprises) == 1:

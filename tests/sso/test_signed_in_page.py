@@ -27,6 +27,19 @@ def test_a_member_lands_on_a_page_that_says_who_they_are(scim, sso, entra):
     assert reverse("enterprise:detail", args=["contoso"]) not in html
 
 
+def test_the_enterprise_link_takes_a_member_to_that_page_not_a_refusal(scim, sso, entra):
+    provision(scim, ADA)
+    client = Client()
+    post_response(client, sso, entra.response(sso, ADA))
+
+    for url in ("/", reverse("enterprise:home")):
+        response = client.get(url, follow=True)
+
+        assert response.status_code == HTTPStatus.OK
+        assert response.redirect_chain[-1][0] == reverse("sso:signed-in")
+        assert "You are signed in to Plandisc" in response.content.decode()
+
+
 def test_the_page_links_an_admin_to_the_enterprise_page(scim, sso, entra, enterprise, django_user_model):
     provision(scim, ADA)
     client = Client()

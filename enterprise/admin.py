@@ -72,19 +72,6 @@ class ScimTokenAdmin(ReadOnlyAdmin):
         self.message_user(request, "The selected tokens are revoked.", messages.SUCCESS)
 
 
-class GroupMembershipInline(admin.TabularInline):
-    model = Group.members.through
-    fields = ["group", "member", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    # A 50,000-member group would render every row; the members list view is the place to browse them.
-    max_num = 0
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("group", "member")[:0]
-
-
 @admin.register(Member)
 class MemberAdmin(ReadOnlyAdmin):
     list_display = ["user_name", "display_name", "email", "enterprise", "active", "updated_at"]

@@ -94,10 +94,6 @@ class ScimToken(models.Model):
     def hint_of(cls, raw: str) -> str:
         return f"{cls.PREFIX}…{raw[-4:]}"
 
-    def is_live(self, now: datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
 
 class ProvisionedResource(models.Model):
     """What Members and Groups share: the enterprise's identity provider owns them, SCIM addresses them."""
@@ -122,14 +118,35 @@ class ProvisionedResource(models.Model):
         indexes = [models.Index(fields=["enterprise", "id"], name="%(class)s_page_idx")]
 
 
+# The profile's key for the attributes of RFC 7643's enterprise extension (employee number, department).
+ENTERPRISE_EXTENSION = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
 class Member(ProvisionedResource):
     """
     A person as the enterprise's identity provider describes them.
 
     `profile` holds every attribute exactly as the identity provider sent it (so it reads back unchanged);
     the columns beside it are copies of the attributes that are searched, constrained or shown, kept in
-    step with `profile` on every write.
+    step with `profile` by `set_profile`, the one place that maps one onto the other.
     """
+
+    # Column -> where its value sits in the profile. `emails` means the work email (see `work_email`).
+    PROFILE_COLUMNS = {
+        "user_name": ("userName",),
+        "external_id": ("externalId",),
+        "display_name": ("displayName",),
+        "given_name": ("name", "givenName"),
+        "family_name": ("name", "familyName"),
+        "formatted_name": ("name", "formatted"),
+        "email": ("emails", "value"),
+        "email_type": ("emails", "type"),
+        "title": ("title",),
+        "preferred_language": ("preferredLanguage",),
+        "employee_number": (ENTERPRISE_EXTENSION, "employeeNumber"),
+        "department": (ENTERPRISE_EXTENSION, "department"),
+        "active": ("active",),
+    }
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -170,6 +187,29 @@ class Member(ProvisionedResource):
 
     def __str__(self) -> str:
         return self.user_name
+
+    def set_profile(self, profile: dict) -> None:
+        """Store `profile` and copy it into the columns. A profile without `active` is an active member."""
+        self.profile = profile
+        for column, path in self.PROFILE_COLUMNS.items():
+            if path[0] == "emails":
+                value = work_email(profile.get("emails") or []).get(path[1])
+            elif len(path) == 2:
+                value = (profile.get(path[0]) or {}).get(path[1])
+            else:
+                value = profile.get(path[0])
+            if value is None:
+                value = {"external_id": None, "active": True}.get(column, "")
+            setattr(self, column, value)
+
+
+def work_email(emails: list[dict]) -> dict:
+    """The email that sign-in and `emails[type eq "work"]` filters use: the work one, else the primary."""
+    for wanted in (lambda e: str(e.get("type", "")).lower() == "work", lambda e: e.get("primary") is True):
+        found = next((e for e in emails if wanted(e)), None)
+        if found:
+            return found
+    return emails[0] if emails else {}
 
 
 class Group(ProvisionedResource):
@@ -214,6 +254,8 @@ class ProvisioningEvent(models.Model):
     scim_type = models.CharField(max_length=32, blank=True)
     detail = models.CharField(max_length=500, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
+    # Which credential the request authenticated with (its non-secret label), empty when none.
+    credential = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -221,10 +263,6 @@ class ProvisioningEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status}"
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status < 400
 
 
 class AuditEvent(models.Model):

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-# SCIM endpoints (/scim/v2/<enterprise id>/…) are routed by scim.tenancy.ScimTenantMiddleware to scim.urls.
+# SCIM endpoints (/scim/v2/<enterprise id>/…) are answered by scim.pipeline.ScimMiddleware, before these.
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="enterprise:home", permanent=False)),
     path("accounts/", include("django.contrib.auth.urls")),

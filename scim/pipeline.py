@@ -103,6 +103,8 @@ def serve(request: HttpRequest, public_id: str, path: str) -> HttpResponse:
         error = ScimError(500, "The request could not be completed.")
     if error is not None:
         response = error_response(error)
+    # What CommonMiddleware would add: clients keep the connection open without chunked encoding.
+    response["Content-Length"] = str(len(response.content))
     if enterprise is not None:
         record(request, response, enterprise, credential, path, route, error, started)
     return response

@@ -179,3 +179,8 @@ def test_the_429_for_wrong_tokens_is_a_scim_error_with_retry_after(scim, setting
     response = Client().get(f"{scim.base}/Users")
     _error(response, HTTPStatus.TOO_MANY_REQUESTS)
     assert response["Retry-After"] == "60"
+
+
+def test_answers_carry_their_content_length(scim):
+    response = scim.get("/Users")
+    assert response["Content-Length"] == str(len(response.content))

@@ -2,10 +2,11 @@
 Provisioning activity: one row per SCIM request, written in batches.
 
 A worker keeps the rows of its last requests in memory and writes them with one INSERT (through
-enterprise.services) when SCIM_ACTIVITY_BATCH rows are waiting, when the oldest has waited
-SCIM_ACTIVITY_MAX_DELAY seconds (checked after each request; a timer writes them when the worker goes idle), and
-when the process exits (gunicorn's graceful stop, a restart after max-requests). A worker that crashes loses
-what it had not written: at most SCIM_ACTIVITY_BATCH rows, or about two SCIM_ACTIVITY_MAX_DELAY of requests.
+enterprise.services) when SCIM_ACTIVITY_BATCH rows are waiting or the oldest has waited
+SCIM_ACTIVITY_MAX_DELAY seconds (checked after each request; a timer writes them when the worker goes
+idle), and when the process exits (gunicorn's graceful stop, a restart after max-requests). A worker that
+crashes loses what it had not written: at most SCIM_ACTIVITY_BATCH rows, about two SCIM_ACTIVITY_MAX_DELAY
+of requests.
 """
 
 import atexit
@@ -43,7 +44,7 @@ class Batch:
             self.flush()
         elif self.timer is None:
             # A worker that goes idle still writes what it holds, from a thread of its own. A busy one has
-            # written it by then, after a request, and the thread finds nothing to do (and opens no connection).
+            # written it by then, after a request; the thread then finds nothing and opens no connection.
             self.timer = threading.Timer(2 * settings.SCIM_ACTIVITY_MAX_DELAY, self._flush_from_timer)
             self.timer.daemon = True
             self.timer.start()

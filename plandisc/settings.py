@@ -93,6 +93,10 @@ DATABASES = {
     # the one request that finds out, which SCIM answers 503 with Retry-After.
     "default": dj_database_url.config(default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60)
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, so psycopg prepares the statements a connection repeats (the SCIM hot
+    # paths) once, instead of PostgreSQL parsing and planning each one again.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": envbool("DATABASE_SERVER_SIDE_BINDING", "True")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SQLITE_PATH.parent.mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -3,7 +3,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
@@ -95,6 +95,31 @@ class ScimToken(models.Model):
         return f"{cls.PREFIX}…{raw[-4:]}"
 
 
+class ProvisionedResourceManager(models.Manager):
+    """
+    The two lookups every provisioning request makes, written out as SQL: compiling them with the ORM cost
+    more CPU than running them. Both stay inside one enterprise.
+    """
+
+    def by_scim_id(self, enterprise: "Enterprise", scim_id: uuid.UUID, *, for_update: bool = False):
+        """The resource with this SCIM id, or None; `for_update` locks its row for the transaction."""
+        db = connections[self.db]
+        sql = f'SELECT * FROM "{self.model._meta.db_table}" WHERE enterprise_id = %s AND scim_id = %s'
+        if for_update and db.features.has_select_for_update:
+            sql += " FOR UPDATE"
+        value = self.model._meta.get_field("scim_id").get_db_prep_value(scim_id, db)
+        return next(iter(self.raw(sql, [enterprise.pk, value])), None)
+
+    def named(self, enterprise: "Enterprise", name: str, limit: int) -> list:
+        """The resources whose unique name (userName, displayName) equals `name`, ignoring case: what an
+        identity provider's match query asks, through the index of the uniqueness constraint."""
+        sql = (
+            f'SELECT * FROM "{self.model._meta.db_table}" WHERE enterprise_id = %s '
+            f"AND UPPER({self.model.NAME_FIELD}) = UPPER(%s) ORDER BY id LIMIT %s"
+        )
+        return list(self.raw(sql, [enterprise.pk, name, limit]))
+
+
 class ProvisionedResource(models.Model):
     """What Members and Groups share: the enterprise's identity provider owns them, SCIM addresses them."""
 
@@ -106,6 +131,8 @@ class ProvisionedResource(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     # Bumped on every change; SCIM's meta.version and ETag.
     version = models.PositiveIntegerField(default=1)
+
+    objects = ProvisionedResourceManager()
 
     class Meta:
         abstract = True
@@ -131,6 +158,7 @@ class Member(ProvisionedResource):
     step with `profile` by `set_profile`, the one place that maps one onto the other.
     """
 
+    NAME_FIELD = "user_name"
     # Column -> where its value sits in the profile. `emails` means the work email (see `work_email`).
     PROFILE_COLUMNS = {
         "user_name": ("userName",),
@@ -213,6 +241,8 @@ def work_email(emails: list[dict]) -> dict:
 
 
 class Group(ProvisionedResource):
+    NAME_FIELD = "display_name"
+
     display_name = models.CharField(max_length=255)
     members = models.ManyToManyField(Member, through="GroupMembership", related_name="groups", blank=True)
 

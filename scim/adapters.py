@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 
 from enterprise import services
 from enterprise.models import Group, Member
@@ -86,6 +86,12 @@ class MemberAdapter(ResourceAdapter):
     def for_listing(queryset, with_related: bool):
         queryset = queryset.select_related("manager")
         return queryset.prefetch_related("groups") if with_related else queryset
+
+    @staticmethod
+    def load_related(members: list[Member], with_related: bool) -> None:
+        """What for_listing adds to a queryset, for members already loaded."""
+        if members:
+            prefetch_related_objects(members, "manager", *(["groups"] if with_related else []))
 
     def to_dict(self, include_groups: bool = True) -> dict:
         member = self.obj
@@ -200,6 +206,10 @@ class GroupAdapter(ResourceAdapter):
     @staticmethod
     def for_listing(queryset, with_related: bool):
         return queryset
+
+    @staticmethod
+    def load_related(groups: list[Group], with_related: bool) -> None:
+        """Members are read while rendering, in chunks, never loaded."""
 
     def to_dict(self, include_members: bool = True) -> dict:
         group = self.obj

@@ -27,7 +27,7 @@ def _run(operations: list[tuple]) -> list:
     try:
         if isinstance(backend, RedisCache):
             keys = [backend.make_and_validate_key(op[1]) for op in operations]
-            pipeline = backend._cache.get_client(keys[0], write=True).pipeline(transaction=False)
+            pipeline = _redis(backend).pipeline(transaction=False)
             for op, key in zip(operations, keys, strict=True):
                 if op[0] == "get":
                     pipeline.get(key)
@@ -51,6 +51,19 @@ def _run(operations: list[tuple]) -> list:
     except Exception:
         logger.exception("The shared cache did not answer")
         raise UNAVAILABLE from None
+
+
+_clients = {}
+
+
+def _redis(backend: RedisCache):
+    """A Redis client on the backend's connection pool, made once: Django's cache makes a new client object
+    for every call, which costs more than the round trip."""
+    pool = backend._cache._get_connection_pool(True)
+    client = _clients.get(pool)
+    if client is None:
+        client = _clients[pool] = backend._cache._client(connection_pool=pool)
+    return client
 
 
 def _run_one(backend, op: tuple):

@@ -26,6 +26,7 @@ class ResourceType:
     schema: ResourceSchema
     related: str  # the multi-valued relation a response lists: a user's groups, a group's members
     patch_status: int  # what a successful PATCH answers: 200 with the resource, or 204
+    name_attribute: str  # the unique name identity providers match on: userName, displayName
 
 
 USER = ResourceType(
@@ -38,6 +39,7 @@ USER = ResourceType(
     schema=USER_SCHEMA,
     related="groups",
     patch_status=200,
+    name_attribute="userName",
 )
 GROUP = ResourceType(
     name="Group",
@@ -50,6 +52,7 @@ GROUP = ResourceType(
     related="members",
     # Entra: a group PATCH "should yield an HTTP 204 No Content"; a member list in it helps nobody.
     patch_status=204,
+    name_attribute="displayName",
 )
 RESOURCE_TYPES = {t.endpoint.lower(): t for t in (USER, GROUP)}
 

@@ -20,50 +20,57 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE = ScimError(503, "The service is busy; please retry.", headers={"Retry-After": "5"})
 
 
+# _run's operations in one command: the script runs them in order, atomically, in one round trip.
+OPERATIONS = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local op, ttl = ARGV[2 * i - 1], ARGV[2 * i]
+  if op == "get" then
+    out[i] = redis.call("GET", key) or false
+  elseif op == "count" then
+    redis.call("SET", key, 0, "EX", ttl, "NX")
+    out[i] = redis.call("INCR", key)
+  else
+    out[i] = redis.call("SET", key, 1, "EX", ttl, "NX") and 1 or 0
+  end
+end
+return out
+"""
+
+
 def _run(operations: list[tuple]) -> list:
     """Run ("get", key) / ("count", key, timeout) / ("add", key, timeout) operations and return their results:
-    the value, the count after adding one, whether the key was new. On Redis, in one pipeline."""
+    the value, the count after adding one, whether the key was new. On Redis, one script call."""
     backend = caches["default"]
     try:
-        if isinstance(backend, RedisCache):
-            keys = [backend.make_and_validate_key(op[1]) for op in operations]
-            pipeline = _redis(backend).pipeline(transaction=False)
-            for op, key in zip(operations, keys, strict=True):
-                if op[0] == "get":
-                    pipeline.get(key)
-                elif op[0] == "count":
-                    pipeline.set(key, 0, ex=op[2], nx=True)
-                    pipeline.incr(key)
-                else:
-                    pipeline.set(key, 1, ex=op[2], nx=True)
-            replies = iter(pipeline.execute())
-            results = []
-            for op in operations:
-                reply = next(replies)
-                if op[0] == "get":
-                    results.append(None if reply is None else backend._cache._serializer.loads(reply))
-                elif op[0] == "count":
-                    results.append(next(replies))
-                else:
-                    results.append(bool(reply))
-            return results
-        return [_run_one(backend, op) for op in operations]
+        if not isinstance(backend, RedisCache):
+            return [_run_one(backend, op) for op in operations]
+        keys = [backend.make_and_validate_key(op[1]) for op in operations]
+        args = [a for op in operations for a in (op[0], op[2] if len(op) > 2 else 0)]
+        replies = _script(backend)(keys=keys, args=args)
+        results = []
+        for op, reply in zip(operations, replies, strict=True):
+            if op[0] == "get":
+                results.append(None if reply is None else backend._cache._serializer.loads(reply))
+            else:
+                results.append(reply if op[0] == "count" else bool(reply))
+        return results
     except Exception:
         logger.exception("The shared cache did not answer")
         raise UNAVAILABLE from None
 
 
-_clients = {}
+_scripts = {}
 
 
-def _redis(backend: RedisCache):
-    """A Redis client on the backend's connection pool, made once: Django's cache makes a new client object
-    for every call, which costs more than the round trip."""
+def _script(backend: RedisCache):
+    """OPERATIONS registered on a Redis client of the backend's connection pool, made once: Django's cache
+    makes a new client object for every call, which costs more than the round trip."""
     pool = backend._cache._get_connection_pool(True)
-    client = _clients.get(pool)
-    if client is None:
-        client = _clients[pool] = backend._cache._client(connection_pool=pool)
-    return client
+    script = _scripts.get(pool)
+    if script is None:
+        script = _scripts[pool] = backend._cache._client(connection_pool=pool).register_script(OPERATIONS)
+    return script
 
 
 def _run_one(backend, op: tuple):

@@ -95,8 +95,9 @@ class MemberAdapter(ResourceAdapter):
 
     def to_dict(self, include_groups: bool = True) -> dict:
         member = self.obj
-        profile = copy.deepcopy(member.profile)
-        extension = profile.pop(ENTERPRISE_USER, {})
+        # Copies of the two levels this changes; nothing below them is changed, so nothing else is copied.
+        profile = dict(member.profile)
+        extension = dict(profile.pop(ENTERPRISE_USER, {}))
         if member.manager_id:
             manager = member.manager
             # No server-made `displayName` here or in group members: RFC 7643 makes them optional, and
@@ -132,21 +133,19 @@ class MemberAdapter(ResourceAdapter):
         self.document = documents.normalize(_manager_as_object(d), USER_SCHEMA)
 
     def handle_operations(self, operations: list[documents.Operation]) -> None:
-        current = self.obj.profile
+        patched = copy.deepcopy(self.obj.profile)
         if self.obj.manager_id:
-            current = copy.deepcopy(current)
-            current.setdefault(ENTERPRISE_USER, {})["manager"] = {"value": str(self.obj.manager.scim_id)}
-        patched = copy.deepcopy(current)
+            patched.setdefault(ENTERPRISE_USER, {})["manager"] = {"value": str(self.obj.manager.scim_id)}
         for operation in operations:
             documents.apply_operation(patched, operation, USER_SCHEMA)
         self.document = documents.normalize(_manager_as_object(patched), USER_SCHEMA)
 
     def save(self) -> None:
-        profile = copy.deepcopy(self.document)
-        extension = profile.get(ENTERPRISE_USER, {})
+        profile = dict(self.document)
+        extension = dict(profile.pop(ENTERPRISE_USER, {}))
         manager = self._manager(extension.pop("manager", None))
-        if not extension:
-            profile.pop(ENTERPRISE_USER, None)
+        if extension:
+            profile[ENTERPRISE_USER] = extension
         self.created = self.obj.pk is None
         try:
             if self.created:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from enterprise.models import Group, Member
 from scim.adapters import GroupAdapter, MemberAdapter
 from scim.errors import ScimError
 from scim.filters import GroupFilter, MemberFilter, ScimFilter
@@ -17,42 +16,30 @@ from scim.schemas import GROUP_SCHEMA, USER_SCHEMA, ResourceSchema
 
 @dataclass(frozen=True)
 class ResourceType:
-    name: str  # "User": meta.resourceType and /ResourceTypes/<name>
-    endpoint: str  # "Users": the path segment
-    description: str
-    model: type[models.Model]
-    adapter: type
-    filter: type[ScimFilter]
+    name: str  # "User": meta.resourceType and /ResourceTypes/<name>; its endpoint is "/<name>s"
+    adapter: type  # resource bodies to and from the domain (scim/adapters.py)
+    filter: type[ScimFilter]  # filter and sortBy attributes; its model is the resource type's model
     schema: ResourceSchema
     related: str  # the multi-valued relation a response lists: a user's groups, a group's members
     patch_status: int  # what a successful PATCH answers: 200 with the resource, or 204
-    name_attribute: str  # the unique name identity providers match on: userName, displayName
+    name_attribute: str  # the unique name identity providers match on
+    description: str
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.name}s"
+
+    @property
+    def model(self) -> type[models.Model]:
+        return self.filter.model
 
 
 USER = ResourceType(
-    name="User",
-    endpoint="Users",
-    description="A person provisioned by the enterprise's identity provider",
-    model=Member,
-    adapter=MemberAdapter,
-    filter=MemberFilter,
-    schema=USER_SCHEMA,
-    related="groups",
-    patch_status=200,
-    name_attribute="userName",
+    "User", MemberAdapter, MemberFilter, USER_SCHEMA, "groups", 200, "userName", "A person in the enterprise"
 )
+# Entra: a group PATCH "should yield an HTTP 204 No Content"; a member list in it helps nobody.
 GROUP = ResourceType(
-    name="Group",
-    endpoint="Groups",
-    description="A group of the enterprise's users",
-    model=Group,
-    adapter=GroupAdapter,
-    filter=GroupFilter,
-    schema=GROUP_SCHEMA,
-    related="members",
-    # Entra: a group PATCH "should yield an HTTP 204 No Content"; a member list in it helps nobody.
-    patch_status=204,
-    name_attribute="displayName",
+    "Group", GroupAdapter, GroupFilter, GROUP_SCHEMA, "members", 204, "displayName", "A group of its users"
 )
 RESOURCE_TYPES = {t.endpoint.lower(): t for t in (USER, GROUP)}
 

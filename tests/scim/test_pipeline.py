@@ -11,16 +11,9 @@ from django.test import Client
 from enterprise import services
 from enterprise.models import ProvisioningEvent
 from tests.scim import entra
+from tests.scim.test_auth import error_body
 
 pytestmark = pytest.mark.django_db
-
-
-def _error(response, status: int) -> dict:
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/scim+json"
-    body = response.json()
-    assert body["schemas"] == [entra.ERROR] and body["status"] == str(status)
-    return body
 
 
 @contextmanager
@@ -39,7 +32,7 @@ def _database_fails_on(table: str):
 def test_a_database_error_during_the_token_lookup_is_503_with_retry_after(scim):
     with _database_fails_on("enterprise_scimtoken"):
         response = scim.get(entra.TEST_CONNECTION)
-    body = _error(response, HTTPStatus.SERVICE_UNAVAILABLE)
+    body = error_body(response, HTTPStatus.SERVICE_UNAVAILABLE)
     assert body["detail"] == "The service is busy; please retry."
     assert response["Retry-After"] == "5"
 
@@ -47,7 +40,7 @@ def test_a_database_error_during_the_token_lookup_is_503_with_retry_after(scim):
 def test_a_database_error_in_the_middle_of_a_write_is_503_and_stores_nothing(scim, enterprise):
     with _database_fails_on('INSERT INTO "enterprise_member"'):
         response = scim.post("/Users", entra.create_user())
-    _error(response, HTTPStatus.SERVICE_UNAVAILABLE)
+    error_body(response, HTTPStatus.SERVICE_UNAVAILABLE)
     assert response["Retry-After"] == "5"
     assert not enterprise.members.exists()
 
@@ -60,7 +53,7 @@ def test_a_cache_that_is_down_is_503_with_retry_after(scim, settings):
         }
     }
     response = scim.get(entra.TEST_CONNECTION)
-    _error(response, HTTPStatus.SERVICE_UNAVAILABLE)
+    error_body(response, HTTPStatus.SERVICE_UNAVAILABLE)
     assert response["Retry-After"] == "5"
 
 
@@ -83,7 +76,7 @@ def test_every_method_on_an_unknown_path_is_a_scim_404(scim, method, path):
 
 
 def test_an_unknown_path_without_a_token_is_401_not_404(scim):
-    _error(Client().put(f"{scim.base}/Users/x/..", "{}"), HTTPStatus.UNAUTHORIZED)
+    error_body(Client().put(f"{scim.base}/Users/x/..", "{}"), HTTPStatus.UNAUTHORIZED)
 
 
 @pytest.mark.parametrize("method", ["options", "trace"])
@@ -91,14 +84,14 @@ def test_a_method_an_endpoint_does_not_have_is_a_scim_405(scim, method):
     response = getattr(scim.client, method)(
         f"{scim.base}/Users", headers={"Authorization": f"Bearer {scim.token}"}
     )
-    _error(response, HTTPStatus.METHOD_NOT_ALLOWED)
+    error_body(response, HTTPStatus.METHOD_NOT_ALLOWED)
 
 
 def test_a_content_length_that_is_not_a_number_is_400(scim):
     response = scim.client.get(
         f"{scim.base}/Users", headers={"Authorization": f"Bearer {scim.token}"}, CONTENT_LENGTH="ten"
     )
-    assert _error(response, HTTPStatus.BAD_REQUEST)["scimType"] == "invalidSyntax"
+    assert error_body(response, HTTPStatus.BAD_REQUEST)["scimType"] == "invalidSyntax"
 
 
 @pytest.mark.parametrize(
@@ -135,13 +128,13 @@ def test_schemas_list_external_id_for_users_and_groups(scim, schema):
 def test_a_token_revoked_after_use_stops_on_the_next_request(scim, enterprise):
     assert scim.get("/Users").status_code == HTTPStatus.OK
     services.scim_token_revoke(token=enterprise.scim_tokens.get())
-    _error(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
+    error_body(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
 
 
 def test_provisioning_turned_off_after_use_refuses_the_next_request(scim, enterprise):
     assert scim.get("/Users").status_code == HTTPStatus.OK
     services.enterprise_scim_toggle(enterprise=enterprise, enabled=False)
-    _error(scim.get("/Users"), HTTPStatus.FORBIDDEN)
+    error_body(scim.get("/Users"), HTTPStatus.FORBIDDEN)
 
 
 def test_activity_names_the_credential_used(scim, enterprise):
@@ -177,7 +170,7 @@ def test_the_refused_budget_is_also_per_enterprise_across_addresses(scim, enterp
 def test_the_429_for_wrong_tokens_is_a_scim_error_with_retry_after(scim, settings):
     settings.SCIM_REFUSED_PER_ADDRESS_PER_MINUTE = 0
     response = Client().get(f"{scim.base}/Users")
-    _error(response, HTTPStatus.TOO_MANY_REQUESTS)
+    error_body(response, HTTPStatus.TOO_MANY_REQUESTS)
     assert response["Retry-After"] == "60"
 
 

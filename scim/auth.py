@@ -86,7 +86,7 @@ class CredentialCache:
         credential, seen, deadline = entry
         expired = credential.expires_at is not None and credential.expires_at <= timezone.now()
         if seen != version or time.monotonic() > deadline or expired:
-            del self.entries[key]
+            self.entries.pop(key, None)
             return None
         return credential
 

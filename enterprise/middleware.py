@@ -11,8 +11,8 @@ class SsoSessionMiddleware:
     """
     Signs out a single sign-on session whose member is no longer active (or no longer exists).
 
-    Deactivating or deleting a member already deletes their sessions server-side (services.member_deactivate and
-    member_delete). This check, one primary-key query on requests of single sign-on sessions only, also
+    Deactivating or deleting a member already deletes their sessions server-side (services.member_deactivate
+    and member_delete). This check, one primary-key query on requests of single sign-on sessions only, also
     covers a sign-in that raced with the deactivation and session backends that cannot delete by key.
     Password sessions carry no mark and are left alone.
     """

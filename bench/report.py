@@ -110,7 +110,7 @@ def queries_table(sizes, counts: dict, listed: dict) -> str:
         rows.append([kind, *values, "yes" if len(set(values)) == 1 else "**no**", listed[kind]])
     unseen = (
         "one Redis round trip (rate limit and credentials version), and the activity row, written with "
-        "those of other requests in one INSERT per SCIM_ACTIVITY_BATCH requests"
+        "those of other requests, one pipelined INSERT per SCIM_ACTIVITY_BATCH requests"
     )
     if settings.DATABASES["default"].get("CONN_HEALTH_CHECKS"):
         unseen = "one `SELECT 1` from CONN_HEALTH_CHECKS and " + unseen

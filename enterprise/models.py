@@ -273,6 +273,22 @@ class GroupMembership(models.Model):
 class ProvisioningEvent(models.Model):
     """One SCIM request from an enterprise's identity provider. No headers or bodies are stored."""
 
+    # The columns services.provisioning_events_record writes.
+    RECORDED = (
+        "enterprise_id",
+        "created_at",
+        "method",
+        "path",
+        "resource_type",
+        "resource_id",
+        "status",
+        "duration_ms",
+        "scim_type",
+        "detail",
+        "user_agent",
+        "credential",
+    )
+
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="provisioning_events")
     created_at = models.DateTimeField(default=timezone.now)
     method = models.CharField(max_length=10)

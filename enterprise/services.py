@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -298,9 +298,22 @@ def group_delete(*, group: Group) -> None:
     group.delete()
 
 
-def provisioning_events_record(*, events: list[ProvisioningEvent]) -> None:
-    """Store a batch of provisioning activity rows in one INSERT."""
-    ProvisioningEvent.objects.bulk_create(events)
+def provisioning_events_record(*, events: list[dict]) -> None:
+    """
+    Store a batch of provisioning activity rows, each a dict of ProvisioningEvent.RECORDED columns, with one
+    statement sent for all of them (psycopg pipelines them). Written out rather than bulk_create, which
+    prepares every value of every row through its model field and cost more CPU than the SCIM request a
+    row describes.
+    """
+    columns = ProvisioningEvent.RECORDED
+    insert = (
+        f'INSERT INTO "{ProvisioningEvent._meta.db_table}" ({", ".join(columns)}) '
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [[adapt(e[c]) if c == "created_at" else e[c] for c in columns] for e in events]
+    with connection.cursor() as cursor:
+        cursor.executemany(insert, rows)
 
 
 def provisioning_refusals_record(

@@ -1,7 +1,7 @@
 """
 Provisioning activity: one row per SCIM request, written in batches.
 
-A worker keeps the rows of its last requests in memory and writes them with one INSERT (through
+A worker keeps the rows of its last requests in memory and writes them with one statement (through
 enterprise.services) when SCIM_ACTIVITY_BATCH rows are waiting or the oldest has waited
 SCIM_ACTIVITY_MAX_DELAY seconds (checked after each request; a timer writes them when the worker goes
 idle), and when the process exits (gunicorn's graceful stop, a restart after max-requests). A worker that
@@ -19,19 +19,18 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from enterprise import services
-from enterprise.models import ProvisioningEvent
 
 logger = logging.getLogger(__name__)
 
 
 class Batch:
     def __init__(self):
-        self.events: list[ProvisioningEvent] = []
+        self.events: list[dict] = []  # ProvisioningEvent.RECORDED columns
         self.oldest = 0.0
         self.lock = threading.Lock()
         self.timer: threading.Timer | None = None
 
-    def add(self, event: ProvisioningEvent) -> None:
+    def add(self, event: dict) -> None:
         with self.lock:
             if not self.events:
                 self.oldest = time.monotonic()

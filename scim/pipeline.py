@@ -207,8 +207,8 @@ def record(
     if resource_type and not resource_id and response.status_code == 201:
         resource_id = response["Location"].rsplit("/", 1)[-1]
     batch.add(
-        ProvisioningEvent(
-            enterprise=enterprise,
+        dict(
+            enterprise_id=enterprise.pk,
             created_at=timezone.now(),
             method=_text(request.method, 10),
             path=_text(path, 255),

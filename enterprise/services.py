@@ -137,7 +137,8 @@ def scim_token_authenticate(
 ) -> ScimToken | None:
     """
     Return the live token whose digest matches `raw`, of the enterprise with `public_id`, or None. Its
-    enterprise comes with it, in one query (scim/auth.py caches the answer, see enterprise_credentials_changed).
+    enterprise comes with it, in one query (scim/auth.py caches the answer; see
+    enterprise_credentials_changed).
 
     The lookup is by SHA-256 digest through a unique index (the digest of a 256-bit random token reveals
     nothing, and equality on it is not a timing oracle for the token). The first use of a token retires

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import models
+from django_scim.constants import SchemaURI
 
 from scim.adapters import GroupAdapter, MemberAdapter
 from scim.errors import ScimError
@@ -46,7 +47,7 @@ RESOURCE_TYPES = {t.endpoint.lower(): t for t in (USER, GROUP)}
 
 def resource_type_document(resource_type: ResourceType, location: str) -> dict:
     document = {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "schemas": [SchemaURI.RESOURCE_TYPE],
         "id": resource_type.name,
         "name": resource_type.name,
         "endpoint": f"/{resource_type.endpoint}",

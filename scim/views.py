@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpResponse
+from django_scim.constants import SchemaURI
 
 from scim import documents
 from scim.auth import Call
@@ -20,8 +21,8 @@ from scim.resources import RESOURCE_TYPES, ResourceType, Route, resource_type_do
 from scim.schemas import ResourceSchema, all_schemas
 
 NAME_EQUALS = re.compile(r'^\s*(?P<attr>\w+)\s+eq\s+"(?P<value>[^"\\\x00]{0,1000})"\s*$', re.IGNORECASE)
-LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+LIST_RESPONSE = SchemaURI.LIST_RESPONSE
+SEARCH_REQUEST = SchemaURI.SERACH_REQUEST  # sic: django-scim2's spelling
 
 
 def load_body(body: bytes) -> dict:
@@ -325,7 +326,7 @@ def _name_equals(query: ListQuery, resource_type: ResourceType) -> str | None:
 def service_provider_config(call: Call, route: Route) -> HttpResponse:
     return scim_response(
         {
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "schemas": [SchemaURI.SERVICE_PROVIDER_CONFIG],
             "documentationUri": f"{settings.PLANDISC_BASE_URL}/docs/scim/",
             "patch": {"supported": True},
             "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},

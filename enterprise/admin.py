@@ -53,6 +53,26 @@ class EnterpriseAdmin(admin.ModelAdmin):
     def member_count(self, obj: Enterprise) -> int:
         return obj.member_count
 
+    def save_model(self, request: HttpRequest, obj: Enterprise, form, change: bool) -> None:
+        # The provisioning switch goes through its service: an audit row, and SCIM workers stop at once.
+        enabled = obj.scim_enabled
+        switched = change and "scim_enabled" in form.changed_data
+        if switched:
+            obj.scim_enabled = not enabled
+        super().save_model(request, obj, form, change)
+        if switched:
+            services.enterprise_scim_toggle(enterprise=obj, enabled=enabled, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Enterprise) -> None:
+        super().delete_model(request, obj)
+        services.enterprise_credentials_changed(enterprise=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        enterprises = list(queryset)
+        super().delete_queryset(request, queryset)
+        for enterprise in enterprises:
+            services.enterprise_credentials_changed(enterprise=enterprise)
+
 
 @admin.register(ScimToken)
 class ScimTokenAdmin(ReadOnlyAdmin):

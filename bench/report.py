@@ -108,7 +108,10 @@ def queries_table(sizes, counts: dict, listed: dict) -> str:
     for kind, by_size in counts.items():
         values = [by_size[label] for label in labels]
         rows.append([kind, *values, "yes" if len(set(values)) == 1 else "**no**", listed[kind]])
-    unseen = "one Redis round trip for the rate limit"
+    unseen = (
+        "one Redis round trip (rate limit and credentials version), and the activity row, written with "
+        "those of other requests, one pipelined INSERT per SCIM_ACTIVITY_BATCH requests"
+    )
     if settings.DATABASES["default"].get("CONN_HEALTH_CHECKS"):
         unseen = "one `SELECT 1` from CONN_HEALTH_CHECKS and " + unseen
     return "\n\n".join(

@@ -58,6 +58,26 @@ class EnterpriseAdmin(admin.ModelAdmin):
     def member_count(self, obj: Enterprise) -> int:
         return obj.member_count
 
+    def save_model(self, request: HttpRequest, obj: Enterprise, form, change: bool) -> None:
+        # The provisioning switch goes through its service: an audit row, and SCIM workers stop at once.
+        enabled = obj.scim_enabled
+        switched = change and "scim_enabled" in form.changed_data
+        if switched:
+            obj.scim_enabled = not enabled
+        super().save_model(request, obj, form, change)
+        if switched:
+            services.enterprise_scim_toggle(enterprise=obj, enabled=enabled, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Enterprise) -> None:
+        super().delete_model(request, obj)
+        services.enterprise_credentials_changed(enterprise=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        enterprises = list(queryset)
+        super().delete_queryset(request, queryset)
+        for enterprise in enterprises:
+            services.enterprise_credentials_changed(enterprise=enterprise)
+
 
 @admin.register(ScimToken)
 class ScimTokenAdmin(ReadOnlyAdmin):
@@ -119,19 +139,6 @@ class FederationTrustAdmin(OAuthCredentialAdmin):
         for trust in queryset.filter(revoked_at__isnull=True).select_related("client__enterprise"):
             services.federation_trust_revoke(enterprise=trust.client.enterprise, actor=request.user)
         self.message_user(request, "The selected federation trusts are removed.", messages.SUCCESS)
-
-
-class GroupMembershipInline(admin.TabularInline):
-    model = Group.members.through
-    fields = ["group", "member", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    # A 50,000-member group would render every row; the members list view is the place to browse them.
-    max_num = 0
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("group", "member")[:0]
 
 
 @admin.register(Member)

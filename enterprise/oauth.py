@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from enterprise import services
 from enterprise.models import Enterprise
+from plandisc.http import client_address
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MAX_BODY_BYTES = 1024 * 1024
@@ -166,7 +167,7 @@ def _basic_credentials(encoded: str, basic: bool) -> tuple[str, str]:
 
 def _budget_keys(request: HttpRequest, enterprise: Enterprise | None) -> list[str]:
     minute = int(time.time()) // 60
-    keys = [f"oauth-fail:addr:{request.META.get('REMOTE_ADDR', '')}:{minute}"]
+    keys = [f"oauth-fail:addr:{client_address(request)}:{minute}"]
     if enterprise is not None:
         keys.append(f"oauth-fail:ent:{enterprise.pk}:{minute}")
     return keys

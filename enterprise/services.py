@@ -12,8 +12,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,6 +25,8 @@ from enterprise.models import (
     ClientSecret,
     Enterprise,
     FederationTrust,
+    Group,
+    GroupMembership,
     LoginAccount,
     Member,
     OAuthClient,
@@ -77,6 +80,7 @@ def scim_token_rotate(
     enterprise.scim_tokens.live(now).filter(expires_at__isnull=True).update(
         expires_at=now + ScimToken.OVERLAP
     )
+    enterprise_credentials_changed(enterprise=enterprise)
     raw = ScimToken.PREFIX + secrets.token_urlsafe(32)
     token = ScimToken.objects.create(
         enterprise=enterprise,
@@ -91,6 +95,27 @@ def scim_token_rotate(
     return token, raw
 
 
+def enterprise_credentials_key(public_id: uuid.UUID) -> str:
+    """The shared-cache key whose value changes whenever what the enterprise's credentials may do changes."""
+    return f"enterprise-credentials:{public_id}"
+
+
+def enterprise_credentials_changed(*, enterprise: Enterprise) -> None:
+    """
+    Make every worker forget what it cached about the enterprise's credentials (which enterprise a token
+    belongs to, whether provisioning is on). Workers compare the shared version on every request, so a
+    revocation takes effect on the next one. It changes now and again after the caller's transaction
+    commits, so a worker that read the old rows in between does not keep them.
+    """
+    key = enterprise_credentials_key(enterprise.public_id)
+
+    def bump() -> None:
+        cache.set(key, secrets.token_hex(8), timeout=None)
+
+    bump()
+    transaction.on_commit(bump, robust=True)
+
+
 @transaction.atomic
 def scim_token_revoke(*, token: ScimToken, actor: AbstractBaseUser | None = None) -> None:
     """End a token now (e.g. a leaked one). Revoking a revoked token changes nothing."""
@@ -99,6 +124,7 @@ def scim_token_revoke(*, token: ScimToken, actor: AbstractBaseUser | None = None
     )
     if updated:
         token.refresh_from_db()
+        enterprise_credentials_changed(enterprise=token.enterprise)
         AuditEvent.objects.create(
             enterprise=token.enterprise,
             actor=actor,
@@ -117,7 +143,8 @@ def scim_token_authenticate(
 ) -> ScimToken | None:
     """
     Return the live token whose digest matches `raw`, of the enterprise with `public_id`, or None. Its
-    enterprise comes with it (one query: this runs on every SCIM request).
+    enterprise comes with it, in one query (scim/auth.py caches the answer; see
+    enterprise_credentials_changed).
 
     The lookup is by SHA-256 digest through a unique index (the digest of a 256-bit random token reveals
     nothing, and equality on it is not a timing oracle for the token). The first use of a token retires
@@ -136,9 +163,9 @@ def scim_token_authenticate(
         return None
     if token.last_used_at is None:
         with transaction.atomic():
-            token.enterprise.scim_tokens.live(now).filter(created_at__lt=token.created_at).update(
-                expires_at=now
-            )
+            retired = token.enterprise.scim_tokens.live(now).filter(created_at__lt=token.created_at)
+            if retired.update(expires_at=now):
+                enterprise_credentials_changed(enterprise=token.enterprise)
             ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
     elif now - token.last_used_at > LAST_USED_RESOLUTION:
         ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -197,6 +224,7 @@ def client_secret_revoke(*, secret: ClientSecret, actor: AbstractBaseUser | None
     )
     if updated:
         secret.refresh_from_db()
+        enterprise_credentials_changed(enterprise=secret.client.enterprise)
         AuditEvent.objects.create(
             enterprise=secret.client.enterprise,
             actor=actor,
@@ -230,7 +258,8 @@ def federation_trust_save(
     except federation.UnsafeUrl as exc:
         raise ValidationError(f"Plandisc cannot read keys from {values['jwks_url']}: {exc}") from None
     client = oauth_client_of(enterprise=enterprise)
-    client.federation_trusts.live().update(revoked_at=timezone.now(), revoked_by=actor)
+    if client.federation_trusts.live().update(revoked_at=timezone.now(), revoked_by=actor):
+        enterprise_credentials_changed(enterprise=enterprise)
     trust = FederationTrust.objects.create(client=client, created_by=actor, **values)
     AuditEvent.objects.create(
         enterprise=enterprise,
@@ -246,6 +275,7 @@ def federation_trust_revoke(*, enterprise: Enterprise, actor: AbstractBaseUser |
     """Stop trusting the enterprise's federation issuer; the access tokens it obtained end now."""
     updated = FederationTrust.objects.live().filter(client__enterprise=enterprise)
     if updated.update(revoked_at=timezone.now(), revoked_by=actor):
+        enterprise_credentials_changed(enterprise=enterprise)
         AuditEvent.objects.create(
             enterprise=enterprise, actor=actor, action=AuditEvent.Action.FEDERATION_REVOKED
         )
@@ -376,26 +406,153 @@ def enterprise_scim_toggle(
         return
     enterprise.scim_enabled = enabled
     enterprise.save(update_fields=["scim_enabled", "updated_at"])
+    enterprise_credentials_changed(enterprise=enterprise)
     action = AuditEvent.Action.SCIM_ENABLED if enabled else AuditEvent.Action.SCIM_DISABLED
     AuditEvent.objects.create(enterprise=enterprise, actor=actor, action=action)
 
 
-@transaction.atomic
-def member_save(*, member: Member) -> None:
-    """
-    Store a provisioned member (the SCIM adapters call this for every create and change). A member who is not
-    active keeps no session: deactivation signs them out of this enterprise at once.
-    """
+# Provisioned members and groups. The SCIM adapters call these inside the request's one transaction; they
+# join it without a savepoint (`savepoint=False`), so an error anywhere rolls the whole request back.
+
+
+def _touch(resource: Member | Group) -> None:
+    resource.updated_at = timezone.now()
+    if resource.pk is not None:
+        resource.version += 1
+
+
+def _check_lengths(resource: Member | Group, fields) -> None:
+    """Refuse values longer than their column: PostgreSQL would refuse them, SQLite would keep them."""
+    for field in fields:
+        limit = resource._meta.get_field(field).max_length
+        if len(getattr(resource, field) or "") > limit:
+            raise ValidationError(f"'{field}' is longer than {limit} characters.")
+
+
+def _member_store(member: Member, profile: dict, manager: Member | None) -> None:
+    if manager is not None and (manager.enterprise_id != member.enterprise_id or manager.pk == member.pk):
+        raise ValidationError(f"The manager '{manager.scim_id}' is not another member of this enterprise.")
+    member.set_profile(profile)
+    member.manager = manager
+    _check_lengths(member, [c for c in Member.PROFILE_COLUMNS if c != "active"])
+    _touch(member)
     member.save()
-    if not member.active:
-        member_sessions_end(member=member)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
+def member_create(*, enterprise: Enterprise, profile: dict, manager: Member | None = None) -> Member:
+    """
+    Store a new member from their profile (Member.set_profile maps it onto the columns). Raises
+    ValidationError for a value that does not fit or a manager who is not another member of the enterprise,
+    IntegrityError when the userName is taken.
+    """
+    member = Member(enterprise=enterprise)
+    _member_store(member, profile, manager)
+    return member
+
+
+@transaction.atomic(savepoint=False)
+def member_update(*, member: Member, profile: dict, manager: Member | None = None) -> None:
+    """
+    Replace a member's profile (what member_create raises, this raises). A profile that makes an active
+    member inactive is a deactivation, and ends their sessions as member_deactivate does.
+    """
+    was_active = member.active
+    _member_store(member, profile, manager)
+    if was_active and not member.active:
+        member_deactivate(member=member)
+
+
+@transaction.atomic(savepoint=False)
+def member_deactivate(*, member: Member) -> None:
+    """Turn off a member's access at once: marked not active, and signed out of every session."""
+    if member.active:
+        member.set_profile({**member.profile, "active": False})
+        _touch(member)
+        member.save(update_fields=["profile", "active", "updated_at", "version"])
+    member_sessions_end(member=member)
+
+
+@transaction.atomic(savepoint=False)
 def member_delete(*, member: Member) -> None:
     """Delete a provisioned member; their group memberships and sessions go with them."""
     member_sessions_end(member=member)
     member.delete()
+
+
+@transaction.atomic(savepoint=False)
+def group_save(*, group: Group, display_name: str, external_id: str | None) -> None:
+    """
+    Create a group (no pk yet) or rename it, and mark it changed either way (its members may have changed).
+    Raises ValidationError for a name that does not fit, IntegrityError when the name is taken.
+    """
+    renamed = group.pk is None or (group.display_name, group.external_id) != (display_name, external_id)
+    group.display_name, group.external_id = display_name, external_id
+    _check_lengths(group, ["display_name", "external_id"])
+    _touch(group)
+    if renamed:
+        group.save()
+    else:
+        group.save(update_fields=["updated_at", "version"])
+
+
+def group_members_add(*, group: Group, member_ids: list[int]) -> None:
+    """Add members by primary key (they must be the group's enterprise's); ones already in stay as they are.
+    One INSERT whatever the group's size: its members are never loaded."""
+    GroupMembership.objects.bulk_create(
+        [GroupMembership(group=group, member_id=pk) for pk in member_ids],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+
+
+def group_members_remove(*, group: Group, where: Q | None = None, keep: list[int] | None = None) -> None:
+    """Remove the memberships matching `where` (all without it), except those of the members in `keep`."""
+    memberships = GroupMembership.objects.filter(group=group)
+    if where is not None:
+        memberships = memberships.filter(where)
+    if keep is not None:
+        memberships = memberships.exclude(member__in=keep)
+    memberships.delete()
+
+
+@transaction.atomic(savepoint=False)
+def group_delete(*, group: Group) -> None:
+    group.delete()
+
+
+def provisioning_events_record(*, events: list[dict]) -> None:
+    """
+    Store a batch of provisioning activity rows, each a dict of ProvisioningEvent.RECORDED columns, with one
+    statement sent for all of them (psycopg pipelines them). Written out rather than bulk_create, which
+    prepares every value of every row through its model field and cost more CPU than the SCIM request a
+    row describes.
+    """
+    columns = ProvisioningEvent.RECORDED
+    insert = (
+        f'INSERT INTO "{ProvisioningEvent._meta.db_table}" ({", ".join(columns)}) '
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [[adapt(e[c]) if c == "created_at" else e[c] for c in columns] for e in events]
+    with connection.cursor() as cursor:
+        cursor.executemany(insert, rows)
+
+
+def provisioning_refusals_record(
+    *, event: ProvisioningEvent | None, enterprise: Enterprise, address: str, refused: int
+) -> ProvisioningEvent:
+    """
+    The one activity row that stands for many refused requests from `address` in a minute: created with the
+    first, then its count kept up to date (`event` is the row made so far).
+    """
+    detail = f"{refused} requests with an invalid token from {address} in the last minute"
+    if event is not None:
+        ProvisioningEvent.objects.filter(pk=event.pk).update(detail=detail[:500])
+        return event
+    return ProvisioningEvent.objects.create(
+        enterprise=enterprise, method="*", path="*", status=429, scim_type="", detail=detail[:500]
+    )
 
 
 def provisioning_events_prune(*, older_than: timedelta) -> int:
@@ -404,7 +561,7 @@ def provisioning_events_prune(*, older_than: timedelta) -> int:
     return deleted
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def member_sessions_end(*, member: Member) -> None:
     """
     Sign the member out everywhere: delete every session recorded as theirs (SsoSession), whatever the
@@ -412,9 +569,11 @@ def member_sessions_end(*, member: Member) -> None:
     other members and login accounts, and stay.
     """
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    for session_key in member.sso_sessions.values_list("session_key", flat=True):
+    keys = list(member.sso_sessions.values_list("session_key", flat=True))
+    for session_key in keys:
         store(session_key=session_key).delete()
-    member.sso_sessions.all().delete()
+    if keys:
+        member.sso_sessions.all().delete()
 
 
 def login_account_create(*, enterprise: Enterprise, name: str, email: str) -> AbstractBaseUser:

@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "django_scim",
     "plandisc",
     "enterprise",
     "scim",
@@ -60,8 +59,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz answers load balancers before the host check, the https redirect and everything else.
     "plandisc.health.HealthCheckMiddleware",
-    # SCIM requests are answered by scim.tenancy before sessions, CSRF or messages are touched.
-    "scim.tenancy.ScimTenantMiddleware",
+    # SCIM requests are answered by scim.pipeline itself: sessions, CSRF, messages and the single sign-on
+    # session check never run for them.
+    "scim.pipeline.ScimMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "plandisc.csp.ContentSecurityPolicyMiddleware",
@@ -102,6 +102,10 @@ DATABASES = {
     # the one request that finds out, which SCIM answers 503 with Retry-After.
     "default": dj_database_url.config(default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60)
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, so psycopg prepares the statements a connection repeats (the SCIM hot
+    # paths) once, instead of PostgreSQL parsing and planning each one again.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": envbool("DATABASE_SERVER_SIDE_BINDING", "True")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SQLITE_PATH.parent.mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -172,36 +176,18 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
 }
 
-# SCIM service provider (django-scim2 plumbing with our adapters, filters and tenancy; see scim/).
+# SCIM service provider (scim/): limits, paging and how activity rows are batched (scim/activity.py).
 SCIM_RATE_LIMIT_PER_MINUTE = envint("SCIM_RATE_LIMIT_PER_MINUTE", "6000")
+# Requests without a valid token, per enterprise and per client address: beyond these, 429 and one
+# activity row per address and minute instead of one per request.
+SCIM_REFUSED_PER_MINUTE = envint("SCIM_REFUSED_PER_MINUTE", "300")
+SCIM_REFUSED_PER_ADDRESS_PER_MINUTE = envint("SCIM_REFUSED_PER_ADDRESS_PER_MINUTE", "30")
 SCIM_MAX_BODY_BYTES = envint("SCIM_MAX_BODY_BYTES", str(1024 * 1024))
 SCIM_MAX_PAGE_SIZE = envint("SCIM_MAX_PAGE_SIZE", "500")
 SCIM_DEFAULT_PAGE_SIZE = envint("SCIM_DEFAULT_PAGE_SIZE", "100")
 SCIM_ACTIVITY_RETENTION_DAYS = envint("SCIM_ACTIVITY_RETENTION_DAYS", "90")
-SCIM_SERVICE_PROVIDER = {
-    "NETLOC": PLANDISC_BASE_URL.split("://", 1)[-1],
-    "SCHEME": PLANDISC_BASE_URL.split("://", 1)[0],
-    "AUTHENTICATION_SCHEMES": [
-        {
-            "type": "oauthbearertoken",
-            "name": "OAuth Bearer Token",
-            "description": "The enterprise's SCIM token (Enterprise page), as 'Authorization: Bearer'.",
-            "primary": True,
-        }
-    ],
-    "USER_MODEL_GETTER": "scim.adapters.get_member_model",
-    "GROUP_MODEL": "enterprise.models.Group",
-    "USER_ADAPTER": "scim.adapters.MemberAdapter",
-    "GROUP_ADAPTER": "scim.adapters.GroupAdapter",
-    "USER_FILTER_PARSER": "scim.filters.MemberFilter",
-    "GROUP_FILTER_PARSER": "scim.filters.GroupFilter",
-    "AUTH_CHECK_MIDDLEWARE": "scim.auth.ScimAuthCheck",
-    "BASE_LOCATION_GETTER": "scim.tenancy.base_location",
-    "SERVICE_PROVIDER_CONFIG_MODEL": "scim.views.ServiceProviderConfig",
-    "SCHEMAS_GETTER": "scim.schemas.all_schemas",
-    "EXPOSE_SCIM_EXCEPTIONS": False,
-    "WWW_AUTHENTICATE_HEADER": 'Bearer realm="plandisc-scim"',
-}
+SCIM_ACTIVITY_BATCH = envint("SCIM_ACTIVITY_BATCH", "100")
+SCIM_ACTIVITY_MAX_DELAY = envint("SCIM_ACTIVITY_MAX_DELAY", "1")
 
 # SAML single sign-on (enterprise/sso/saml.py: pysaml2 and the xmlsec1 program): how far the identity
 # provider's clock may be from ours when checking NotBefore / NotOnOrAfter.
@@ -223,10 +209,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    # django-scim2 logs whole request bodies at DEBUG; keep it quiet whatever the root level is.
     # pysaml2 logs each signed-in NameID at INFO, and xmlschema chatters while pysaml2 loads its schemas.
     "loggers": {
-        "django_scim": {"level": "WARNING"},
         "saml2": {"level": "WARNING"},
         "xmlschema": {"level": "WARNING"},
     },

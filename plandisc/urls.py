@@ -8,8 +8,8 @@ from plandisc.signin import AdminSignInForm, SignInForm
 
 admin.site.login_form = AdminSignInForm
 
-# SCIM endpoints (/scim/v2/<enterprise id>/…) are routed by scim.tenancy.ScimTenantMiddleware to scim.urls,
-# and /healthz is answered by plandisc.health.HealthCheckMiddleware.
+# SCIM endpoints (/scim/v2/<enterprise id>/…) are answered by scim.pipeline.ScimMiddleware and /healthz by
+# plandisc.health.HealthCheckMiddleware, before these.
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="enterprise:home", permanent=False)),
     path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),

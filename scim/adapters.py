@@ -1,55 +1,48 @@
 """
-django-scim2 adapters: SCIM Users are enterprise Members, SCIM Groups are enterprise Groups.
+SCIM Users are enterprise Members, SCIM Groups are enterprise Groups: resource bodies to and from the domain.
 
-Reads serialize the stored document plus what the server owns (id, meta, groups, manager). Writes go
-through scim/documents.py (checking, PATCH), then onto the model and through enterprise.services.
-Group membership changes are set-based SQL: adding one member to a 50,000-member group inserts one row
-and never loads the group's members.
+Reads serialize the stored document plus what the server owns (id, meta, groups, manager). Writes go through
+scim/documents.py (checking, PATCH), then through enterprise.services, which maps a profile onto the columns
+and owns every rule. Group membership changes are set-based SQL: adding one member to a 50,000-member group
+inserts one row and never loads the group's members.
 """
 
 import copy
 import uuid
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, transaction
-from django.urls import get_script_prefix
-from django.utils import timezone
-from django_scim.adapters import SCIMGroup, SCIMUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db.models import Q, prefetch_related_objects
 
 from enterprise import services
-from enterprise.models import Group, GroupMembership, Member
+from enterprise.models import Group, Member
 from scim import documents
+from scim.auth import Call
 from scim.errors import ScimError, bad_request
 from scim.filters import MembershipFilter
 from scim.schemas import ENTERPRISE_USER, GROUP, GROUP_SCHEMA, USER, USER_SCHEMA
-from scim.tenancy import base_location
-
-
-def get_member_model() -> type[Member]:
-    """django-scim2's USER_MODEL_GETTER: the SCIM User resource is a Member, not a login account."""
-    return Member
 
 
 def timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def resource_location(path: str) -> str:
-    """Absolute URL of `path` in the SCIM endpoint being served (under scim.tenancy's script prefix)."""
-    return f"{base_location()}{get_script_prefix()}{path}"
-
-
 class ResourceAdapter:
-    """What Users and Groups share: id, meta, ETag, and writing the model with uniqueness errors."""
+    """What Users and Groups share: id, meta, ETag, and the answers to a refused write."""
 
-    id_field = "scim_id"
+    endpoint = ""
     resource_type = ""
-    # The case-insensitively unique name: model field and SCIM attribute.
+    # The case-insensitively unique name's SCIM attribute and model field.
     unique_name: tuple[str, str] = ("", "")
+
+    def __init__(self, obj, call: Call):
+        self.obj, self.call = obj, call
+        self.document: dict | None = None
 
     @property
     def location(self) -> str:
-        return resource_location(f"{self.resource_type}s/{self.obj.scim_id}")
+        return self.call.location(f"{self.endpoint}/{self.obj.scim_id}")
 
     @property
     def etag(self) -> str:
@@ -64,61 +57,52 @@ class ResourceAdapter:
             "version": self.etag,
         }
 
-    def touch(self) -> None:
-        self.obj.updated_at = timezone.now()
-        if self.obj.pk is not None:
-            self.obj.version += 1
-
-    def check_lengths(self, fields: list[str]) -> None:
-        for field in fields:
-            value = getattr(self.obj, field) or ""
-            limit = self.obj._meta.get_field(field).max_length
-            if len(value) > limit:
-                raise bad_request(f"'{field}' is longer than {limit} characters.")
-
-    def conflict(self) -> ScimError:
-        """The 409 for an IntegrityError on save: the resource's name is taken. (externalId is the identity
-        provider's to keep unique, RFC 7643 §3.1, so it never conflicts.)"""
-        obj, (field, attribute) = self.obj, self.unique_name
-        detail = f"A {self.resource_type.lower()} with {attribute} '{getattr(obj, field)}' already exists."
+    def refused(self, error: Exception) -> ScimError:
+        """
+        The SCIM error for what a service refused: a value (ValidationError) or a taken name
+        (IntegrityError: no query can ask which, since the failed statement aborted the transaction, but only
+        the name is unique; externalId is the identity provider's to keep unique, RFC 7643 §3.1).
+        """
+        if isinstance(error, ValidationError):
+            return bad_request(error.messages[0])
+        attribute, field = self.unique_name
+        value = self.document.get(attribute) if self.document else getattr(self.obj, field)
+        detail = f"A {self.resource_type.lower()} with {attribute} '{value}' already exists."
         return ScimError(409, detail, "uniqueness")
 
 
-class MemberAdapter(ResourceAdapter, SCIMUser):
+class MemberAdapter(ResourceAdapter):
+    endpoint = "Users"
     resource_type = "User"
-    url_name = "scim:users"
-    unique_name = ("user_name", "userName")
-    COLUMNS = [
-        "user_name",
-        "external_id",
-        "display_name",
-        "given_name",
-        "family_name",
-        "formatted_name",
-        "email",
-        "email_type",
-        "title",
-        "preferred_language",
-        "employee_number",
-        "department",
-    ]
+    unique_name = ("userName", "user_name")
 
-    def __init__(self, obj: Member, request=None):
-        super().__init__(obj, request=request)
-        self.document: dict | None = None
+    def __init__(self, obj: Member, call: Call):
+        super().__init__(obj, call)
         self.created = False  # save() inserted the row: it has no groups yet
+
+    @staticmethod
+    def for_listing(queryset, with_related: bool):
+        queryset = queryset.select_related("manager")
+        return queryset.prefetch_related("groups") if with_related else queryset
+
+    @staticmethod
+    def load_related(members: list[Member], with_related: bool) -> None:
+        """What for_listing adds to a queryset, for members already loaded."""
+        if members:
+            prefetch_related_objects(members, "manager", *(["groups"] if with_related else []))
 
     def to_dict(self, include_groups: bool = True) -> dict:
         member = self.obj
-        profile = copy.deepcopy(member.profile)
-        extension = profile.pop(ENTERPRISE_USER, {})
+        # Copies of the two levels this changes; nothing below them is changed, so nothing else is copied.
+        profile = dict(member.profile)
+        extension = dict(profile.pop(ENTERPRISE_USER, {}))
         if member.manager_id:
             manager = member.manager
             # No server-made `displayName` here or in group members: RFC 7643 makes them optional, and
             # scim2-tester wants what a PATCH wrote to read back unchanged.
             extension["manager"] = {
                 "value": str(manager.scim_id),
-                "$ref": resource_location(f"Users/{manager.scim_id}"),
+                "$ref": self.call.location(f"Users/{manager.scim_id}"),
             }
         resource = {"schemas": [USER, ENTERPRISE_USER] if extension else [USER], "id": str(member.scim_id)}
         resource.update(profile)
@@ -131,7 +115,7 @@ class MemberAdapter(ResourceAdapter, SCIMUser):
             groups = [
                 {
                     "value": str(g.scim_id),
-                    "$ref": resource_location(f"Groups/{g.scim_id}"),
+                    "$ref": self.call.location(f"Groups/{g.scim_id}"),
                     "display": g.display_name,
                     "type": "direct",
                 }
@@ -147,48 +131,29 @@ class MemberAdapter(ResourceAdapter, SCIMUser):
         self.document = documents.normalize(_manager_as_object(d), USER_SCHEMA)
 
     def handle_operations(self, operations: list[documents.Operation]) -> None:
-        current = self.obj.profile
+        patched = copy.deepcopy(self.obj.profile)
         if self.obj.manager_id:
-            current = copy.deepcopy(current)
-            current.setdefault(ENTERPRISE_USER, {})["manager"] = {"value": str(self.obj.manager.scim_id)}
-        patched = copy.deepcopy(current)
+            patched.setdefault(ENTERPRISE_USER, {})["manager"] = {"value": str(self.obj.manager.scim_id)}
         for operation in operations:
             documents.apply_operation(patched, operation, USER_SCHEMA)
         self.document = documents.normalize(_manager_as_object(patched), USER_SCHEMA)
 
     def save(self) -> None:
-        member, document = self.obj, self.document
-        self.created = member.pk is None
-        extension = document.get(ENTERPRISE_USER, {})
-        manager = extension.pop("manager", None)
-        if not extension:
-            document.pop(ENTERPRISE_USER, None)
-        name = document.get("name", {})
-        email = _work_email(document.get("emails", []))
-        member.enterprise = self.request.scim_enterprise
-        member.profile = document
-        member.user_name = document["userName"]
-        member.external_id = document.get("externalId")
-        member.display_name = document.get("displayName", "")
-        member.given_name = name.get("givenName", "")
-        member.family_name = name.get("familyName", "")
-        member.formatted_name = name.get("formatted", "")
-        member.email = email.get("value", "")
-        member.email_type = email.get("type", "")
-        member.title = document.get("title", "")
-        member.preferred_language = document.get("preferredLanguage", "")
-        member.employee_number = extension.get("employeeNumber", "")
-        member.department = extension.get("department", "")
-        member.active = document.get("active", True)
-        member.manager = self._manager(manager)
-        self.check_lengths(self.COLUMNS)
-        self.touch()
+        profile = dict(self.document)
+        extension = dict(profile.pop(ENTERPRISE_USER, {}))
+        manager = self._manager(extension.pop("manager", None))
+        if extension:
+            profile[ENTERPRISE_USER] = extension
+        self.created = self.obj.pk is None
         try:
-            # member_save is atomic: inside the request's transaction it is the savepoint that a uniqueness
-            # error rolls back, which leaves the transaction usable for conflict()'s query.
-            services.member_save(member=member)
-        except IntegrityError:
-            raise self.conflict() from None
+            if self.created:
+                self.obj = services.member_create(
+                    enterprise=self.call.enterprise, profile=profile, manager=manager
+                )
+            else:
+                services.member_update(member=self.obj, profile=profile, manager=manager)
+        except (ValidationError, IntegrityError) as error:
+            raise self.refused(error) from None
 
     def _manager(self, reference: dict | None) -> Member | None:
         value = (reference or {}).get("value")
@@ -198,8 +163,8 @@ class MemberAdapter(ResourceAdapter, SCIMUser):
             manager_id = uuid.UUID(str(value))
         except ValueError:
             manager_id = None
-        manager = Member.objects.filter(enterprise=self.request.scim_enterprise, scim_id=manager_id).first()
-        if manager is None or manager_id == self.obj.scim_id:
+        manager = Member.objects.filter(enterprise=self.call.enterprise, scim_id=manager_id).first()
+        if manager is None:
             raise bad_request(f"The manager '{value}' is not another user of this enterprise.")
         return manager
 
@@ -224,33 +189,34 @@ def _manager_as_object(document: dict) -> dict:
     return document
 
 
-def _work_email(emails: list[dict]) -> dict:
-    """The email that sign-in and `emails[type eq "work"]` filters use: the work one, else the primary."""
-    for wanted in (lambda e: str(e.get("type", "")).lower() == "work", lambda e: e.get("primary") is True):
-        found = next((e for e in emails if wanted(e)), None)
-        if found:
-            return found
-    return emails[0] if emails else {}
-
-
-class GroupAdapter(ResourceAdapter, SCIMGroup):
+class GroupAdapter(ResourceAdapter):
+    endpoint = "Groups"
     resource_type = "Group"
-    url_name = "scim:groups"
-    unique_name = ("display_name", "displayName")
+    unique_name = ("displayName", "display_name")
 
-    def __init__(self, obj: Group, request=None):
-        super().__init__(obj, request=request)
-        self.document: dict | None = None
+    def __init__(self, obj: Group, call: Call):
+        super().__init__(obj, call)
         self.member_operations: list[documents.Operation] = []
         self.created = False  # save() inserted the row: it has no members to replace
+        self.empty = False  # known to have no members (created without any): nothing to read back
+
+    @staticmethod
+    def for_listing(queryset, with_related: bool):
+        return queryset
+
+    @staticmethod
+    def load_related(groups: list[Group], with_related: bool) -> None:
+        """Members are read while rendering, in chunks, never loaded."""
 
     def to_dict(self, include_members: bool = True) -> dict:
         group = self.obj
         resource = {"schemas": [GROUP], "id": str(group.scim_id), "displayName": group.display_name}
         if group.external_id:
             resource["externalId"] = group.external_id
-        if include_members:
-            users = resource_location("Users/")
+        if include_members and self.empty:
+            resource["members"] = []
+        elif include_members:
+            users = self.call.location("Users/")
             rows = group.memberships.order_by("id").values_list("member__scim_id", flat=True)
             resource["members"] = [
                 {"value": str(id_), "$ref": users + str(id_), "type": "User"}
@@ -278,54 +244,43 @@ class GroupAdapter(ResourceAdapter, SCIMGroup):
         self.document = documents.normalize(document, GROUP_SCHEMA)
 
     def save(self) -> None:
-        group, document = self.obj, self.document
+        group = self.obj
         self.created = group.pk is None
-        renamed = self.created or (group.display_name, group.external_id) != (
-            document["displayName"],
-            document.get("externalId"),
-        )
-        group.enterprise = self.request.scim_enterprise
-        group.display_name = document["displayName"]
-        group.external_id = document.get("externalId")
-        self.check_lengths(["display_name", "external_id"])
-        self.touch()
-        if renamed:
-            try:
-                with transaction.atomic():
-                    group.save()
-            except IntegrityError:
-                raise self.conflict() from None
-        else:
-            # Only members change (Entra's group PATCHes): no unique column is written, so no savepoint.
-            group.save(update_fields=["updated_at", "version"])
+        if self.created:
+            group.enterprise = self.call.enterprise
+        try:
+            services.group_save(
+                group=group,
+                display_name=self.document["displayName"],
+                external_id=self.document.get("externalId"),
+            )
+        except (ValidationError, IntegrityError) as error:
+            raise self.refused(error) from None
+        self.empty = self.created and not any(op.value for op in self.member_operations)
         for operation in self.member_operations:
             self._apply_members(operation)
 
     def _apply_members(self, operation: documents.Operation) -> None:
         group, value = self.obj, operation.value
-        memberships = GroupMembership.objects.filter(group=group)
         path = documents.PATH.match(operation.path or "members")
         if path["sub"]:
             raise bad_request(f"The path '{operation.path}' cannot be changed; use 'members'.", "invalidPath")
         if operation.op == "remove":
             if path["filter"]:
-                memberships.filter(MembershipFilter.to_q(path["filter"])).delete()
+                services.group_members_remove(group=group, where=MembershipFilter.to_q(path["filter"]))
             elif value:
                 # Entra's default dialect: remove the listed members only. Ids no longer known are ignored.
-                memberships.filter(member__in=self._members(value, strict=False)).delete()
+                where = Q(member__in=self._members(value, strict=False))
+                services.group_members_remove(group=group, where=where)
             else:
-                memberships.delete()
+                services.group_members_remove(group=group)
             return
         if path["filter"]:
             raise bad_request("Add members with path 'members' and a value list.", "invalidPath")
         members = self._members(value, strict=True)
         if operation.op == "replace" and not self.created:
-            memberships.exclude(member__in=members).delete()
-        GroupMembership.objects.bulk_create(
-            [GroupMembership(group=group, member_id=pk) for pk in members],
-            ignore_conflicts=True,
-            batch_size=1000,
-        )
+            services.group_members_remove(group=group, keep=members)
+        services.group_members_add(group=group, member_ids=members)
 
     def _members(self, value, strict: bool) -> list[int]:
         """Primary keys of the members a value list names; with `strict`, every one must be ours."""
@@ -340,8 +295,10 @@ class GroupAdapter(ResourceAdapter, SCIMGroup):
             except ValueError:
                 if strict:
                     raise bad_request(f"The member '{raw[:100]}' is not a user of this enterprise.") from None
+        if not ids:
+            return []
         found = dict(
-            Member.objects.filter(enterprise=self.request.scim_enterprise, scim_id__in=list(ids)).values_list(
+            Member.objects.filter(enterprise=self.call.enterprise, scim_id__in=list(ids)).values_list(
                 "scim_id", "pk"
             )
         )
@@ -351,7 +308,7 @@ class GroupAdapter(ResourceAdapter, SCIMGroup):
         return list(found.values())
 
     def delete(self) -> None:
-        self.obj.delete()
+        services.group_delete(group=self.obj)
 
 
 def _targets_members(operation: documents.Operation) -> bool:

@@ -1,21 +1,132 @@
-from django_scim.middleware import SCIMAuthCheckMiddleware
+"""
+Authentication: a bearer credential resolved to the one enterprise it belongs to.
 
-from scim.errors import ScimError, error_response
+Each kind of credential is an authenticator, chosen by the prefix of the bearer value and backed by a domain
+service in enterprise/services.py. Adding a kind means adding one entry to AUTHENTICATORS; the pipeline, the
+cache and the activity records take any `Credential`.
+
+Resolutions are cached in this process, so most requests spend no query on the credential. Every entry is
+checked against the enterprise's credentials version in the shared cache (read in the same round trip as the
+rate limit, see scim/limits.py), which `services.enterprise_credentials_changed` changes on revocation,
+rotation and the provisioning switch: such a change takes effect on the next request, in every worker. An
+entry also lives at most CACHE_SECONDS, so a token's last-used mark stays as fresh as before, and a token that
+expires on its own (the end of a rotation's overlap) stops then, cached or not.
+"""
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from enterprise import services
+from enterprise.models import AccessToken, Enterprise, ScimToken
+
+CACHE_SECONDS = services.LAST_USED_RESOLUTION.total_seconds()
+CACHE_SIZE = 10_000
 
 
-class ScimAuthCheck(SCIMAuthCheckMiddleware):
-    """
-    django-scim2's per-view auth check. The bearer token is verified earlier, by scim.tenancy, which also
-    picks the enterprise; this refuses any SCIM view reached without that having happened. It logs nothing:
-    the stock class logs whole request bodies.
-    """
+@dataclass(frozen=True)
+class Credential:
+    """Who is calling: the enterprise, the kind of credential and a short, non-secret label for activity,
+    and when the credential stops on its own (None: only when revoked)."""
 
-    def process_request(self, request):
-        if getattr(request, "scim_enterprise", None) is None:
-            return error_response(
-                ScimError(401, "Authentication required.", headers={"WWW-Authenticate": "Bearer"})
-            )
+    enterprise: Enterprise
+    kind: str
+    label: str
+    expires_at: datetime | None = None
+
+
+def scim_token(public_id: uuid.UUID, raw: str) -> Credential | None:
+    token = services.scim_token_authenticate(public_id=public_id, raw=raw)
+    if token is None:
         return None
+    return Credential(token.enterprise, "scim_token", token.label, token.expires_at)
 
-    def process_response(self, request, response):
-        return response
+
+def access_token(public_id: uuid.UUID, raw: str) -> Credential | None:
+    """An OAuth access token from the token endpoint (enterprise/oauth.py). It stops at its own expiry, or at
+    its client secret's when that comes first; revoking the secret or the federation trust ends it at once."""
+    token = services.scim_access_token_authenticate(public_id=public_id, raw=raw)
+    if token is None:
+        return None
+    if token.secret_id:
+        return Credential(
+            token.enterprise, "client_secret", token.label, min(token.expires_at, token.secret.expires_at)
+        )
+    return Credential(token.enterprise, "federation", token.label, token.expires_at)
+
+
+# Bearer prefix -> authenticator, tried in order.
+AUTHENTICATORS: list[tuple[str, Callable[[uuid.UUID, str], Credential | None]]] = [
+    (ScimToken.PREFIX, scim_token),
+    (AccessToken.PREFIX, access_token),
+]
+
+
+def bearer(authorization: str) -> str | None:
+    """The credential in an `Authorization: Bearer …` header (scheme in any case), or None."""
+    scheme, _, raw = authorization.partition(" ")
+    raw = raw.strip()
+    return raw if scheme.lower() == "bearer" and raw else None
+
+
+def authenticate(public_id: uuid.UUID, raw: str) -> Credential | None:
+    """Ask the authenticator for `raw`'s prefix (no cache)."""
+    for prefix, authenticator in AUTHENTICATORS:
+        if raw.startswith(prefix):
+            return authenticator(public_id, raw)
+    return None
+
+
+class CredentialCache:
+    """This process's resolutions, each valid while the enterprise's credentials version is unchanged."""
+
+    def __init__(self):
+        self.entries: dict[tuple[uuid.UUID, str], tuple[Credential, object, float]] = {}
+
+    @staticmethod
+    def key(public_id: uuid.UUID, raw: str) -> tuple[uuid.UUID, str]:
+        # A digest, so the process never keeps a plaintext credential longer than the request.
+        return public_id, hashlib.sha256(raw.encode()).hexdigest()
+
+    def get(self, key: tuple, version: object) -> Credential | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        credential, seen, deadline = entry
+        expired = credential.expires_at is not None and credential.expires_at <= timezone.now()
+        if seen != version or time.monotonic() > deadline or expired:
+            self.entries.pop(key, None)
+            return None
+        return credential
+
+    def put(self, key: tuple, credential: Credential, version: object) -> None:
+        if len(self.entries) >= CACHE_SIZE:
+            self.entries.clear()
+        self.entries[key] = (credential, version, time.monotonic() + CACHE_SECONDS)
+
+    def has(self, key: tuple) -> bool:
+        return key in self.entries
+
+
+credentials = CredentialCache()
+
+
+@dataclass(frozen=True)
+class Call:
+    """An authenticated SCIM request: what the handlers and adapters work with."""
+
+    request: object  # django.http.HttpRequest
+    credential: Credential
+    base: str  # absolute URL of the endpoint, ending in "/": locations are base + "Users/<id>"
+
+    @property
+    def enterprise(self) -> Enterprise:
+        return self.credential.enterprise
+
+    def location(self, path: str) -> str:
+        return self.base + path

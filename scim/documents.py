@@ -9,7 +9,6 @@ value-filter paths that create the element they select when it is missing, and E
 value list, which removes only the listed values.
 """
 
-import copy
 import re
 from dataclasses import dataclass
 
@@ -374,11 +373,3 @@ def _listed(item, values: list) -> bool:
         key = str(item.get("value", "")).lower()
         return any(isinstance(v, dict) and str(v.get("value", "")).lower() == key for v in values)
     return item in values
-
-
-def patched(document: dict, operations: list[Operation], schema: ResourceSchema) -> dict:
-    """A copy of `document` with the operations applied in order, normalized."""
-    result = copy.deepcopy(document)
-    for operation in operations:
-        apply_operation(result, operation, schema)
-    return normalize(result, schema)

@@ -15,9 +15,8 @@ from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser, SCIMParserError
 from scim2_filter_parser.transpilers.django_q_object import Transpiler
 
-from enterprise.models import Group, GroupMembership, Member
+from enterprise.models import ENTERPRISE_EXTENSION, Enterprise, Group, GroupMembership, Member
 from scim.errors import ScimError
-from scim.schemas import ENTERPRISE_USER
 
 MAX_FILTER_LENGTH = 4096
 CASE_EXACT_OPS = {
@@ -84,7 +83,7 @@ class _Transpiler(Transpiler):
 
 
 class ScimFilter:
-    """django-scim2's filter-parser interface: `search(filter, request)` returns a queryset."""
+    """A resource type's filter attributes: `search(filter, enterprise)` returns a queryset."""
 
     model = None
     attr_map: dict = {}
@@ -92,8 +91,8 @@ class ScimFilter:
     multi_valued_joins: tuple = ()
 
     @classmethod
-    def queryset(cls, request) -> QuerySet:
-        return cls.model.objects.filter(enterprise=request.scim_enterprise)
+    def queryset(cls, enterprise: Enterprise) -> QuerySet:
+        return cls.model.objects.filter(enterprise=enterprise)
 
     @classmethod
     def to_q(cls, filter_query: str) -> Q:
@@ -122,9 +121,9 @@ class ScimFilter:
             raise invalid_filter("The filter is nested too deeply.") from None
 
     @classmethod
-    def search(cls, filter_query: str, request) -> QuerySet:
+    def search(cls, filter_query: str, enterprise: Enterprise) -> QuerySet:
         query = cls.to_q(filter_query)
-        queryset = cls.queryset(request)
+        queryset = cls.queryset(enterprise)
         try:
             queryset = queryset.filter(query)
         except ValidationError as error:
@@ -139,39 +138,37 @@ class ScimFilter:
     @classmethod
     def order_field(cls, sort_by: str) -> str:
         """The model field for a `sortBy` attribute path."""
-        name, _, sub = sort_by.removeprefix(ENTERPRISE_USER + ":").partition(".")
+        name, _, sub = sort_by.removeprefix(ENTERPRISE_EXTENSION + ":").partition(".")
         field = cls.attr_map.get((name.lower(), sub.lower() or None, None))
         if field is None or field.startswith(("groups.", "members.")):
             raise invalid_filter(f"Sorting by '{sort_by}' is not supported.")
         return field.replace(".", "__")
 
 
+def _profile_attributes() -> dict:
+    """Filter attributes of the member columns, from the one profile -> columns mapping
+    (Member.PROFILE_COLUMNS). Enterprise extension attributes are found with and without their schema URN."""
+    attributes = {("emails", None, None): "email"}
+    for column, path in Member.PROFILE_COLUMNS.items():
+        if path[0] == ENTERPRISE_EXTENSION:
+            attributes[(path[1].lower(), None, None)] = column
+            attributes[(path[1].lower(), None, ENTERPRISE_EXTENSION.lower())] = column
+        else:
+            attributes[(path[0].lower(), path[1].lower() if len(path) == 2 else None, None)] = column
+    return attributes
+
+
 class MemberFilter(ScimFilter):
     model = Member
     attr_map = {
+        **_profile_attributes(),
         ("id", None, None): "scim_id",
-        ("externalid", None, None): "external_id",
-        ("username", None, None): "user_name",
-        ("displayname", None, None): "display_name",
-        ("name", "givenname", None): "given_name",
-        ("name", "familyname", None): "family_name",
-        ("name", "formatted", None): "formatted_name",
-        ("emails", None, None): "email",
-        ("emails", "value", None): "email",
-        ("emails", "type", None): "email_type",
-        ("title", None, None): "title",
-        ("preferredlanguage", None, None): "preferred_language",
-        ("active", None, None): "active",
         ("meta", "created", None): "created_at",
         ("meta", "lastmodified", None): "updated_at",
-        ("employeenumber", None, None): "employee_number",
-        ("department", None, None): "department",
         ("manager", None, None): "manager.scim_id",
         ("manager", "value", None): "manager.scim_id",
-        ("employeenumber", None, ENTERPRISE_USER.lower()): "employee_number",
-        ("department", None, ENTERPRISE_USER.lower()): "department",
-        ("manager", None, ENTERPRISE_USER.lower()): "manager.scim_id",
-        ("manager", "value", ENTERPRISE_USER.lower()): "manager.scim_id",
+        ("manager", None, ENTERPRISE_EXTENSION.lower()): "manager.scim_id",
+        ("manager", "value", ENTERPRISE_EXTENSION.lower()): "manager.scim_id",
         ("groups", None, None): "groups.scim_id",
         ("groups", "value", None): "groups.scim_id",
         ("groups", "display", None): "groups.display_name",

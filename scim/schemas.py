@@ -97,7 +97,17 @@ class ResourceSchema:
 
 
 # RFC 7643 §3.1: a common attribute of every resource, so not listed in the schemas themselves.
-EXTERNAL_ID = {"name": "externalId", "type": "string", "caseExact": True, "mutability": "readWrite"}
+EXTERNAL_ID = {
+    "name": "externalId",
+    "type": "string",
+    "multiValued": False,
+    "description": "The identifier of the resource in the identity provider.",
+    "required": False,
+    "caseExact": True,
+    "mutability": "readWrite",
+    "returned": "default",
+    "uniqueness": "none",
+}
 
 
 @cache
@@ -112,12 +122,19 @@ USER_SCHEMA = ResourceSchema(USER, (ENTERPRISE_USER,))
 GROUP_SCHEMA = ResourceSchema(GROUP, ())
 
 
-def all_schemas() -> list[dict]:
-    """What /Schemas lists (django-scim2's SCHEMAS_GETTER); the views add `meta.location`."""
+@cache
+def _listed() -> tuple[dict, ...]:
     schemas = []
-    for definition in DEFINITIONS.values():
+    for uri, definition in DEFINITIONS.items():
         schema = copy.deepcopy(definition)
         schema["schemas"] = [SCHEMA]
         schema.pop("meta", None)
+        if uri in (USER, GROUP):
+            schema["attributes"].insert(0, dict(EXTERNAL_ID))
         schemas.append(schema)
-    return schemas
+    return tuple(schemas)
+
+
+def all_schemas() -> list[dict]:
+    """What /Schemas lists, externalId (RFC 7643 §3.1) included; the view adds `meta.location`."""
+    return copy.deepcopy(list(_listed()))

@@ -1,82 +1,40 @@
 """
-django-scim2's views with the parts Entra ID, Okta and many tenants need done differently: one
-transaction per request, RFC error bodies, paging counted and sliced in SQL, sorting, attribute
-projection, ETags, PUT and PATCH through our adapters, and group PATCH answered 204.
+The SCIM handlers: one function per endpoint and method, called by scim/pipeline.py with an authenticated
+`Call` and the matched `Route`, inside the request's transaction when it writes. They raise ScimError for
+every refusal; the pipeline turns it into the response.
 """
 
 import json
-import logging
-from collections.abc import Mapping
-from contextlib import nullcontext
+import re
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.db import DatabaseError, DataError, IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
-from django.utils.decorators import method_decorator
-from django.views import View
-from django.views.decorators.csrf import csrf_exempt
-from django_scim import views as scim_views
+from django.http import HttpResponse
 from django_scim.constants import SchemaURI
-from django_scim.exceptions import SCIMException
 
 from scim import documents
-from scim.adapters import GroupAdapter, MemberAdapter, resource_location
-from scim.errors import ScimError, bad_request, error_response, not_found, scim_response
-from scim.schemas import DEFINITIONS, ENTERPRISE_USER, GROUP_SCHEMA, USER_SCHEMA, ResourceSchema
+from scim.auth import Call
+from scim.errors import ScimError, bad_request, not_found, scim_response
+from scim.resources import RESOURCE_TYPES, ResourceType, Route, resource_type_document
+from scim.schemas import ResourceSchema, all_schemas
 
-logger = logging.getLogger(__name__)
-
-
-class _Guard(View):
-    """Sits under django-scim2's SCIMView.dispatch: one transaction, and every failure a SCIM error body."""
-
-    @method_decorator(csrf_exempt)
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        # Reads need no transaction (and skip its BEGIN and COMMIT round trips); every write is one.
-        atomic = transaction.atomic() if request.method not in ("GET", "HEAD") else nullcontext()
-        try:
-            with atomic:
-                return super().dispatch(request, *args, **kwargs)
-        except SCIMException as error:
-            request.scim_error = error
-        except RequestDataTooBig:
-            request.scim_error = ScimError(413, "The request body is too large.")
-        except DataError:
-            request.scim_error = bad_request("A value does not fit what this service stores.")
-        except IntegrityError:
-            request.scim_error = ScimError(409, "The change conflicts with another resource.", "uniqueness")
-        except DatabaseError:
-            logger.exception("SCIM request failed in the database")
-            request.scim_error = ScimError(
-                503, "The service is busy; please retry.", headers={"Retry-After": "5"}
-            )
-        except Exception:
-            logger.exception("SCIM request failed")
-            request.scim_error = ScimError(500, "The request could not be completed.")
-        return error_response(request.scim_error)
+NAME_EQUALS = re.compile(r'^\s*(?P<attr>\w+)\s+eq\s+"(?P<value>[^"\\\x00]{0,1000})"\s*$', re.IGNORECASE)
+LIST_RESPONSE = SchemaURI.LIST_RESPONSE
+SEARCH_REQUEST = SchemaURI.SERACH_REQUEST  # sic: django-scim2's spelling
 
 
-class _Overrides:
-    """Listed first in each view's bases, so these win over django-scim2's SCIMView."""
-
-    def http_method_not_allowed(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        raise ScimError(405, f"{request.method} is not supported on this endpoint.")
-
-    def status_501(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        return error_response(ScimError(501, "This endpoint is not implemented."))
-
-    def load_body(self, body: bytes) -> dict:
-        try:
-            data = json.loads(body.decode("utf-8") or "{}")
-            # JSON can escape a lone surrogate ("\ud800"), which no database column can store.
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except (UnicodeError, ValueError) as error:
-            raise bad_request(f"The body is not valid JSON: {error}", "invalidSyntax") from None
-        if not isinstance(data, dict):
-            raise bad_request("The body must be a JSON object.", "invalidSyntax")
-        return data
+def load_body(body: bytes) -> dict:
+    try:
+        data = json.loads(body.decode("utf-8") or "{}")
+        # JSON can escape a lone surrogate ("\ud800"), which no database column can store.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError) as error:
+        raise bad_request(f"The body is not valid JSON: {error}", "invalidSyntax") from None
+    if not isinstance(data, dict):
+        raise bad_request("The body must be a JSON object.", "invalidSyntax")
+    return data
 
 
 MAX_INDEX = 2**31 - 1
@@ -203,197 +161,171 @@ class Projection:
         return value
 
 
-class ResourceView:
-    """GET (one and many), POST, PUT, PATCH, DELETE for one resource type, inside an enterprise."""
+def _get_object(call: Call, route: Route, for_update: bool = False):
+    try:
+        scim_id = uuid.UUID(route.id)
+    except ValueError:
+        found = None
+    else:
+        found = route.resource_type.model.objects.by_scim_id(call.enterprise, scim_id, for_update=for_update)
+    if found is None:
+        raise not_found(route.resource_type.name, route.id)
+    return found
 
-    adapter_class: type = None
-    schema: ResourceSchema = None
-    related: str = ""  # the multi-valued relation a response lists: a user's groups, a group's members
-    patch_returns_body = True
 
-    def get_object(self, for_update: bool = False):
-        queryset = self.model_cls.objects.filter(enterprise=self.request.scim_enterprise)
-        if for_update:
-            queryset = queryset.select_for_update()
-        uuid = self.kwargs.get("uuid")
+def _render(resource_type: ResourceType, adapter, projection: Projection) -> dict:
+    return projection.apply(adapter.to_dict(projection.wants(resource_type.related)))
+
+
+def _single(call: Call, route: Route, adapter, status: int = 200) -> HttpResponse:
+    projection = Projection(list_query(call.request.GET), route.resource_type.schema)
+    return scim_response(
+        _render(route.resource_type, adapter, projection),
+        status,
+        {"Location": adapter.location, "ETag": adapter.etag},
+    )
+
+
+def _writable(call: Call, route: Route):
+    """The adapter of the resource a PUT, PATCH or DELETE names, locked, after checking If-Match."""
+    if not route.id:
+        raise ScimError(405, f"{call.request.method} needs a resource id in the path.")
+    adapter = route.resource_type.adapter(_get_object(call, route, for_update=True), call)
+    wanted = call.request.headers.get("If-Match")
+    if wanted and wanted.strip() != "*" and adapter.etag not in [v.strip() for v in wanted.split(",")]:
+        raise ScimError(412, f"The resource has changed: its version is now {adapter.etag}.")
+    return adapter
+
+
+def resource_get(call: Call, route: Route) -> HttpResponse:
+    query = list_query(call.request.GET)
+    if not route.id:
+        return _list_response(call, [route.resource_type], query)
+    adapter = route.resource_type.adapter(_get_object(call, route), call)
+    if call.request.headers.get("If-None-Match") == adapter.etag:
+        return HttpResponse(status=304, headers={"ETag": adapter.etag})
+    return _single(call, route, adapter)
+
+
+def resource_post(call: Call, route: Route) -> HttpResponse:
+    if route.id:
+        raise ScimError(405, "POST creates a resource: send it to the collection.")
+    adapter = route.resource_type.adapter(route.resource_type.model(), call)
+    adapter.from_dict(load_body(call.request.body))
+    adapter.save()
+    return _single(call, route, adapter, 201)
+
+
+def resource_put(call: Call, route: Route) -> HttpResponse:
+    adapter = _writable(call, route)
+    adapter.from_dict(load_body(call.request.body))
+    adapter.save()
+    return _single(call, route, adapter)
+
+
+def resource_patch(call: Call, route: Route) -> HttpResponse:
+    adapter = _writable(call, route)
+    adapter.handle_operations(documents.parse_operations(load_body(call.request.body)))
+    adapter.save()
+    if route.resource_type.patch_status == 204:
+        return HttpResponse(status=204, headers={"ETag": adapter.etag})
+    return _single(call, route, adapter)
+
+
+def resource_delete(call: Call, route: Route) -> HttpResponse:
+    _writable(call, route).delete()
+    return HttpResponse(status=204)
+
+
+def search(call: Call, route: Route) -> HttpResponse:
+    """POST …/.search: the list parameters arrive in a SearchRequest body. At the root it searches Users, then
+    Groups (RFC 7644 §3.4.3)."""
+    body = load_body(call.request.body)
+    if SEARCH_REQUEST not in (body.get("schemas") or []):
+        raise bad_request(f"The body must be a SearchRequest ({SEARCH_REQUEST}).", "invalidSyntax")
+    types = [route.resource_type] if route.resource_type else list(RESOURCE_TYPES.values())
+    return _list_response(call, types, list_query(body))
+
+
+def _list_response(call: Call, types: list[ResourceType], query: ListQuery) -> HttpResponse:
+    offset, count = query.start - 1, query.count
+    total, resources, refusals = 0, [], []
+    for resource_type in types:
         try:
-            return queryset.get(scim_id=uuid)
-        except (self.model_cls.DoesNotExist, ValidationError):  # ValidationError: not a UUID
-            raise not_found(self.adapter_class.resource_type, uuid) from None
-
-    def render(self, adapter, projection: Projection) -> dict:
-        return projection.apply(adapter.to_dict(projection.wants(self.related)))
-
-    def single_response(self, adapter, projection: Projection, status: int = 200) -> HttpResponse:
-        return scim_response(
-            self.render(adapter, projection), status, {"Location": adapter.location, "ETag": adapter.etag}
-        )
-
-    def check_version(self, adapter) -> None:
-        wanted = self.request.headers.get("If-Match")
-        if wanted and wanted.strip() != "*" and adapter.etag not in [v.strip() for v in wanted.split(",")]:
-            raise ScimError(412, f"The resource has changed: its version is now {adapter.etag}.")
-
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        query = list_query(request.GET)
-        if not kwargs.get("uuid"):
-            return self.list_response(query)
-        adapter = self.adapter_class(self.get_object(), request=request)
-        if request.headers.get("If-None-Match") == adapter.etag:
-            return HttpResponse(status=304, headers={"ETag": adapter.etag})
-        return self.single_response(adapter, Projection(query, self.schema))
-
-    def list_response(self, query: ListQuery) -> HttpResponse:
-        total, resources = self.page(query, query.start - 1, query.count)
-        return scim_response(
-            {
-                "schemas": [SchemaURI.LIST_RESPONSE],
-                "totalResults": total,
-                "Resources": resources,
-                "startIndex": query.start,
-                "itemsPerPage": len(resources),
-            }
-        )
-
-    def page(self, query: ListQuery, offset: int, count: int) -> tuple[int, list[dict]]:
-        """How many resources match `query`, and the rendered ones from `offset` on, at most `count`."""
-        parser = self.__class__.parser_getter()
-        if query.filter:
-            queryset = parser.search(query.filter, self.request)
-        else:
-            queryset = parser.queryset(self.request)
-        order = parser.order_field(query.sort_by) if query.sort_by else "pk"
-        queryset = queryset.order_by(f"-{order}" if query.descending else order, "pk")
-        projection = Projection(query, self.schema)
-        keys = queryset.values_list("pk", flat=True)
-        queryset = self.for_listing(queryset, projection)
-        total = None
-        if count and offset and not queryset.query.distinct:
-            # A deep page takes its keys from an index-only scan and reads only its own rows (an OFFSET over
-            # the rows reads every row before the page: 70 ms instead of 13 at 100,000 users). The scan reads
-            # up to LOOKAHEAD keys past the page, so that near the end it also gives the total, without COUNT.
-            window = list(keys[offset : offset + count + LOOKAHEAD])
-            page = list(queryset.filter(pk__in=window[:count])) if window else []
-            if 0 < len(window) < count + LOOKAHEAD:
-                total = offset + len(window)
-        else:
-            page = list(queryset[offset : offset + count]) if count else []
-            if count and len(page) < count and (page or offset == 0):
-                total = offset + len(page)
-        if total is None:
-            total = queryset.count()
-        return total, [self.render(self.adapter_class(obj, request=self.request), projection) for obj in page]
-
-    def for_listing(self, queryset, projection: Projection):
-        return queryset
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if kwargs.get("uuid"):
-            raise ScimError(405, "POST creates a resource: send it to the collection.")
-        adapter = self.adapter_class(self.model_cls(), request=request)
-        adapter.from_dict(self.load_body(request.body))
-        adapter.save()
-        request.scim_resource_id = str(adapter.obj.scim_id)
-        return self.single_response(adapter, Projection(list_query(request.GET), self.schema), 201)
-
-    def put(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        adapter = self.writable(kwargs)
-        adapter.from_dict(self.load_body(request.body))
-        adapter.save()
-        return self.single_response(adapter, Projection(list_query(request.GET), self.schema))
-
-    def patch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        adapter = self.writable(kwargs)
-        adapter.handle_operations(documents.parse_operations(self.load_body(request.body)))
-        adapter.save()
-        if not self.patch_returns_body:
-            return HttpResponse(status=204, headers={"ETag": adapter.etag})
-        return self.single_response(adapter, Projection(list_query(request.GET), self.schema))
-
-    def delete(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        adapter = self.writable(kwargs)
-        adapter.delete()
-        return HttpResponse(status=204)
-
-    def writable(self, kwargs: dict):
-        if not kwargs.get("uuid"):
-            raise ScimError(405, f"{self.request.method} needs a resource id in the path.")
-        adapter = self.adapter_class(self.get_object(for_update=True), request=self.request)
-        self.check_version(adapter)
-        return adapter
+            matched, page = _page(call, resource_type, query, max(offset - total, 0), count - len(resources))
+        except ScimError as error:
+            # At the root, a filter or sortBy that names an attribute only the other type has matches none of
+            # this one.
+            if len(types) == 1 or error.scim_type != "invalidFilter":
+                raise
+            refusals.append(error)
+            continue
+        total += matched
+        resources += page
+    if refusals and len(refusals) == len(types):
+        raise refusals[0]
+    return scim_response(_listing(resources, total, query.start))
 
 
-class UsersView(_Overrides, ResourceView, scim_views.UsersView, _Guard):
-    adapter_class = MemberAdapter
-    schema = USER_SCHEMA
-    related = "groups"
-
-    def for_listing(self, queryset, projection: Projection):
-        queryset = queryset.select_related("manager")
-        return queryset.prefetch_related("groups") if projection.wants("groups") else queryset
-
-
-class GroupsView(_Overrides, ResourceView, scim_views.GroupsView, _Guard):
-    adapter_class = GroupAdapter
-    schema = GROUP_SCHEMA
-    related = "members"
-    # Entra: a group PATCH "should yield an HTTP 204 No Content"; a member list in it helps nobody.
-    patch_returns_body = False
+def _listing(resources: list[dict], total: int | None = None, start: int = 1) -> dict:
+    return {
+        "schemas": [LIST_RESPONSE],
+        "totalResults": len(resources) if total is None else total,
+        "Resources": resources,
+        "startIndex": start,
+        "itemsPerPage": len(resources),
+    }
 
 
-class SearchView:
-    """POST /Users/.search and /Groups/.search: the list parameters arrive in a SearchRequest body."""
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        body = self.load_body(request.body)
-        if not isinstance(body, dict) or SchemaURI.SERACH_REQUEST not in (body.get("schemas") or []):
-            raise bad_request(
-                f"The body must be a SearchRequest ({SchemaURI.SERACH_REQUEST}).", "invalidSyntax"
-            )
-        return self.list_response(list_query(body))
-
-
-class UserSearchView(SearchView, UsersView):
-    http_method_names = ["post"]
-
-
-class GroupSearchView(SearchView, GroupsView):
-    http_method_names = ["post"]
-
-
-class RootSearchView(SearchView, _Overrides, ResourceView, scim_views.SCIMView, _Guard):
-    """POST /.search: one search over Users, then Groups (RFC 7644 §3.4.3)."""
-
-    http_method_names = ["post"]
-
-    def page(self, query: ListQuery, offset: int, count: int) -> tuple[int, list[dict]]:
-        total, resources, refusals = 0, [], []
-        for view_class in (UsersView, GroupsView):
-            view = view_class()
-            view.setup(self.request)
-            try:
-                matched, page = view.page(query, max(offset - total, 0), count - len(resources))
-            except ScimError as error:
-                # A filter or sortBy that names an attribute only the other type has matches none of this one.
-                if error.scim_type != "invalidFilter":
-                    raise
-                refusals.append(error)
-                continue
-            total += matched
-            resources += page
-        if len(refusals) == 2:
-            raise refusals[0]
-        return total, resources
+def _page(
+    call: Call, resource_type: ResourceType, query: ListQuery, offset: int, count: int
+) -> tuple[int, list[dict]]:
+    """How many resources match `query`, and the rendered ones from `offset` on, at most `count`."""
+    projection = Projection(query, resource_type.schema)
+    name = _name_equals(query, resource_type)
+    if name is not None and offset == 0 and count:
+        # The identity provider's match query, the most frequent request of a provisioning cycle.
+        page = resource_type.model.objects.named(call.enterprise, name, count)
+        resource_type.adapter.load_related(page, projection.wants(resource_type.related))
+        return len(page), [_render(resource_type, resource_type.adapter(o, call), projection) for o in page]
+    parser = resource_type.filter
+    if query.filter:
+        queryset = parser.search(query.filter, call.enterprise)
+    else:
+        queryset = parser.queryset(call.enterprise)
+    order = parser.order_field(query.sort_by) if query.sort_by else "pk"
+    queryset = queryset.order_by(f"-{order}" if query.descending else order, "pk")
+    keys = queryset.values_list("pk", flat=True)
+    queryset = resource_type.adapter.for_listing(queryset, projection.wants(resource_type.related))
+    total = None
+    if count and offset and not queryset.query.distinct:
+        # A deep page takes its keys from an index-only scan and reads only its own rows (an OFFSET over
+        # the rows reads every row before the page: 70 ms instead of 13 at 100,000 users). The scan reads
+        # up to LOOKAHEAD keys past the page, so that near the end it also gives the total, without COUNT.
+        window = list(keys[offset : offset + count + LOOKAHEAD])
+        page = list(queryset.filter(pk__in=window[:count])) if window else []
+        if 0 < len(window) < count + LOOKAHEAD:
+            total = offset + len(window)
+    else:
+        page = list(queryset[offset : offset + count]) if count else []
+        if count and len(page) < count and (page or offset == 0):
+            total = offset + len(page)
+    if total is None:
+        total = queryset.count()
+    return total, [_render(resource_type, resource_type.adapter(obj, call), projection) for obj in page]
 
 
-class ServiceProviderConfig:
-    """django-scim2's SERVICE_PROVIDER_CONFIG_MODEL: what this service really supports."""
+def _name_equals(query: ListQuery, resource_type: ResourceType) -> str | None:
+    """The value of a filter that is only `<unique name> eq "value"` (no escapes), unsorted; else None."""
+    match = NAME_EQUALS.match(query.filter or "")
+    if match is None or query.sort_by or match["attr"].lower() != resource_type.name_attribute.lower():
+        return None
+    return match["value"]
 
-    def __init__(self, request: HttpRequest | None = None):
-        self.request = request
 
-    def to_dict(self) -> dict:
-        return {
+def service_provider_config(call: Call, route: Route) -> HttpResponse:
+    return scim_response(
+        {
             "schemas": [SchemaURI.SERVICE_PROVIDER_CONFIG],
             "documentationUri": f"{settings.PLANDISC_BASE_URL}/docs/scim/",
             "patch": {"supported": True},
@@ -402,79 +334,72 @@ class ServiceProviderConfig:
             "changePassword": {"supported": False},
             "sort": {"supported": True},
             "etag": {"supported": True},
-            "authenticationSchemes": settings.SCIM_SERVICE_PROVIDER["AUTHENTICATION_SCHEMES"],
+            "authenticationSchemes": [
+                {
+                    "type": "oauthbearertoken",
+                    "name": "OAuth Bearer Token",
+                    "description": "The enterprise's SCIM token (Enterprise page), as a bearer token.",
+                    "primary": True,
+                }
+            ],
             "meta": {
                 "resourceType": "ServiceProviderConfig",
-                "location": resource_location("ServiceProviderConfig"),
+                "location": call.location("ServiceProviderConfig"),
             },
         }
+    )
 
 
-class ServiceProviderConfigView(_Overrides, scim_views.ServiceProviderConfigView, _Guard):
-    pass
+def _discovery(call: Call, route: Route, documents: dict[str, dict], what: str) -> HttpResponse:
+    if route.id is None:
+        return scim_response(_listing(list(documents.values())))
+    found = next((d for key, d in documents.items() if key.lower() == route.id.lower()), None)
+    if found is None:
+        raise not_found(what, route.id)
+    return scim_response(found)
 
 
-def _listing(resources: list[dict]) -> dict:
-    return {
-        "schemas": [SchemaURI.LIST_RESPONSE],
-        "totalResults": len(resources),
-        "Resources": resources,
-        "startIndex": 1,
-        "itemsPerPage": len(resources),
+def resource_types(call: Call, route: Route) -> HttpResponse:
+    documents = {
+        t.name: resource_type_document(t, call.location(f"ResourceTypes/{t.name}"))
+        for t in RESOURCE_TYPES.values()
     }
+    return _discovery(call, route, documents, "ResourceType")
 
 
-class ResourceTypesView(_Overrides, scim_views.ResourceTypesView, _Guard):
-    def get(self, request: HttpRequest, uuid: str | None = None, *args, **kwargs) -> HttpResponse:
-        types = {
-            "User": {
-                "schemas": [SchemaURI.RESOURCE_TYPE],
-                "id": "User",
-                "name": "User",
-                "endpoint": "/Users",
-                "description": "A person provisioned by the enterprise's identity provider",
-                "schema": USER_SCHEMA.core,
-                "schemaExtensions": [{"schema": ENTERPRISE_USER, "required": False}],
-                "meta": {"resourceType": "ResourceType", "location": resource_location("ResourceTypes/User")},
-            },
-            "Group": {
-                "schemas": [SchemaURI.RESOURCE_TYPE],
-                "id": "Group",
-                "name": "Group",
-                "endpoint": "/Groups",
-                "description": "A group of the enterprise's users",
-                "schema": GROUP_SCHEMA.core,
-                "meta": {
-                    "resourceType": "ResourceType",
-                    "location": resource_location("ResourceTypes/Group"),
-                },
-            },
-        }
-        if uuid:
-            if uuid not in types:
-                raise not_found("ResourceType", uuid)
-            return scim_response(types[uuid])
-        return scim_response(_listing(list(types.values())))
+def schemas(call: Call, route: Route) -> HttpResponse:
+    documents = {
+        s["id"]: {**s, "meta": {"resourceType": "Schema", "location": call.location(f"Schemas/{s['id']}")}}
+        for s in all_schemas()
+    }
+    return _discovery(call, route, documents, "Schema")
 
 
-class SchemasView(_Overrides, scim_views.SchemasView, _Guard):
-    def get(self, request: HttpRequest, uuid: str | None = None, *args, **kwargs) -> HttpResponse:
-        schemas = {}
-        for schema in self.schemas_by_uri.values():
-            schemas[schema["id"]] = {
-                **schema,
-                "meta": {"resourceType": "Schema", "location": resource_location(f"Schemas/{schema['id']}")},
-            }
-        if uuid:
-            if uuid not in schemas:
-                raise not_found("Schema", uuid)
-            return scim_response(schemas[uuid])
-        return scim_response(_listing([schemas[uri] for uri in DEFINITIONS]))
+def not_implemented(call: Call, route: Route) -> HttpResponse:
+    raise ScimError(501, "This endpoint is not implemented.")
 
 
-class NotImplementedView(_Overrides, scim_views.SCIMView, _Guard):
-    implemented = False
+# Route kind -> method -> handler. A method not listed is answered 405.
+HANDLERS: dict[str, dict[str, Callable[[Call, Route], HttpResponse]]] = {
+    "resource": {
+        "GET": resource_get,
+        "HEAD": resource_get,
+        "POST": resource_post,
+        "PUT": resource_put,
+        "PATCH": resource_patch,
+        "DELETE": resource_delete,
+    },
+    "search": {"POST": search},
+    "service-provider-config": {"GET": service_provider_config, "HEAD": service_provider_config},
+    "resource-types": {"GET": resource_types, "HEAD": resource_types},
+    "schemas": {"GET": schemas, "HEAD": schemas},
+}
 
 
-def unknown_path(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    return error_response(ScimError(404, f"There is no SCIM endpoint at '{request.path_info}'."))
+def handler(route: Route, method: str) -> Callable[[Call, Route], HttpResponse]:
+    if route.kind == "not-implemented":
+        return not_implemented
+    found = HANDLERS[route.kind].get(method)
+    if found is None:
+        raise ScimError(405, f"{method} is not supported on this endpoint.")
+    return found

@@ -23,7 +23,10 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
-    """A provisioned member whose stored profile matches its columns, as the SCIM adapter writes them."""
+    """
+    A provisioned member, stored from a profile as the SCIM adapter stores one (Member.set_profile fills
+    the columns): user_name, display_name, email, external_id and active go into the profile.
+    """
 
     class Meta:
         model = Member
@@ -32,7 +35,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     user_name = factory.Sequence(lambda n: f"user{n}@contoso.example")
     display_name = factory.Sequence(lambda n: f"User {n}")
     email = factory.SelfAttribute("user_name")
-    email_type = "work"
+    external_id = None
     active = True
     profile = factory.LazyAttribute(
         lambda m: {
@@ -40,8 +43,16 @@ class MemberFactory(factory.django.DjangoModelFactory):
             "displayName": m.display_name,
             "active": m.active,
             "emails": [{"value": m.email, "type": "work", "primary": True}],
+            **({"externalId": m.external_id} if m.external_id is not None else {}),
         }
     )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        member = model_class(*args, **kwargs)
+        member.set_profile(member.profile)
+        member.save()
+        return member
 
 
 class GroupFactory(factory.django.DjangoModelFactory):
@@ -61,7 +72,7 @@ class GroupMembershipFactory(factory.django.DjangoModelFactory):
 
 
 class ProvisioningEventFactory(factory.django.DjangoModelFactory):
-    """A SCIM request as scim.tenancy records it; a successful user lookup unless told otherwise."""
+    """A SCIM request as scim.pipeline records it; a successful user lookup unless told otherwise."""
 
     class Meta:
         model = ProvisioningEvent

@@ -12,3 +12,5 @@ SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 # Templates link plain static names; nothing has to be collected first. The live server serves them itself.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
+# Activity rows are written at the end of each request, so tests read them at once.
+SCIM_ACTIVITY_BATCH = 1

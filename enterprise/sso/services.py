@@ -30,7 +30,7 @@ from enterprise.models import (
     SsoRefusal,
     SsoSession,
 )
-from enterprise.services import login_account_create, member_save
+from enterprise.services import login_account_create, member_create
 from enterprise.sso import dns_lookup, saml
 
 SSO_MEMBER_SESSION_KEY = "_sso_member_id"
@@ -296,23 +296,15 @@ def _sso_member_create(*, enterprise: Enterprise, assertion: saml.Assertion) -> 
         profile["name"] = {k: v for k, v in (("givenName", given), ("familyName", family)) if v}
     if email:
         profile["emails"] = [{"value": email, "type": "work", "primary": True}]
-    member = Member(
-        enterprise=enterprise,
-        user_name=assertion.name_id,
-        email=email,
-        email_type="work" if email else "",
-        display_name=display,
-        given_name=given,
-        family_name=family,
-        profile=profile,
-    )
     try:
         with transaction.atomic():
-            member_save(member=member)
+            return member_create(enterprise=enterprise, profile=profile)
     except IntegrityError:
         # Another sign-in of the same person created them a moment ago.
         return enterprise.members.get(user_name__iexact=assertion.name_id)
-    return member
+    except ValidationError as error:
+        detail = f"The identity provider's claims do not fit: {error.messages[0]}"
+        raise SignInRefused(INVALID_RESPONSE, detail) from None
 
 
 def _why_not_signed_in(*, user: AbstractBaseUser, enterprise: Enterprise) -> str:

@@ -129,3 +129,35 @@ def test_support_revokes_client_secrets_and_federation_from_the_admin(staff_clie
     secret.refresh_from_db()
     trust.refresh_from_db()
     assert secret.revoked_by.username == trust.revoked_by.username == "support@plandisc.example"
+
+
+def test_switching_provisioning_off_in_the_admin_stops_scim_at_once_and_is_audited(
+    staff_client, enterprise, scim, admin_user
+):
+    assert scim.get("/Users").status_code == 200
+    token = enterprise.scim_tokens.get()
+    response = staff_client.post(
+        reverse("admin:enterprise_enterprise_change", args=[enterprise.pk]),
+        {
+            "name": enterprise.name,
+            "slug": enterprise.slug,
+            "admins": [admin_user.pk],
+            "scim_tokens-TOTAL_FORMS": "1",
+            "scim_tokens-INITIAL_FORMS": "1",
+            "scim_tokens-MIN_NUM_FORMS": "0",
+            "scim_tokens-MAX_NUM_FORMS": "1000",
+            "scim_tokens-0-id": token.pk,
+            "scim_tokens-0-enterprise": enterprise.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert scim.get("/Users").status_code == 403
+    enterprise.refresh_from_db()
+    assert not enterprise.scim_enabled
+    assert enterprise.audit_events.filter(action="scim_disabled").count() == 1
+
+
+def test_deleting_an_enterprise_in_the_admin_ends_its_cached_tokens(staff_client, enterprise, scim):
+    assert scim.get("/Users").status_code == 200
+    staff_client.post(reverse("admin:enterprise_enterprise_delete", args=[enterprise.pk]), {"post": "yes"})
+    assert scim.get("/Users").status_code == 401

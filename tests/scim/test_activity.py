@@ -5,9 +5,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from enterprise.models import ProvisioningEvent
+from scim import activity
 from tests.factories import EnterpriseFactory
 from tests.scim import entra
 
@@ -98,3 +101,27 @@ def test_an_error_that_echoes_a_nul_byte_is_still_recorded(scim, enterprise):
     event = enterprise.provisioning_events.get(method="PATCH")
     assert event.detail.startswith("The path 'nickName' ")
     assert scim.get(f"/Users/{user['id']}").status_code == 200
+
+
+def test_activity_rows_wait_for_their_batch_and_are_written_at_exit(scim, enterprise, settings):
+    settings.SCIM_ACTIVITY_BATCH = 3
+    settings.SCIM_ACTIVITY_MAX_DELAY = 60
+    scim.get("/Users")
+    scim.get("/Groups")
+    assert not enterprise.provisioning_events.exists()
+
+    activity.batch.flush()  # what the worker does when it exits
+
+    assert [e.path for e in enterprise.provisioning_events.order_by("id")] == ["/Users", "/Groups"]
+
+
+def test_a_full_batch_is_written_with_one_statement(scim, enterprise, settings):
+    settings.SCIM_ACTIVITY_BATCH = 3
+    settings.SCIM_ACTIVITY_MAX_DELAY = 60
+    scim.get("/Users")
+    scim.get("/Users")
+    with CaptureQueriesContext(connection) as queries:
+        scim.get("/Users")
+    inserts = [q["sql"] for q in queries if "INSERT" in q["sql"]]
+    assert len(inserts) == 1 and inserts[0].startswith('3 times: INSERT INTO "enterprise_provisioningevent"')
+    assert enterprise.provisioning_events.count() == 3

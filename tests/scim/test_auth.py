@@ -13,7 +13,8 @@ from tests.scim import entra
 pytestmark = pytest.mark.django_db
 
 
-def _error(response, status: int) -> dict:
+def error_body(response, status: int) -> dict:
+    """The SCIM error body of `response`, after checking its status and shape."""
     assert response.status_code == status
     assert response["Content-Type"] == "application/scim+json"
     body = response.json()
@@ -29,7 +30,7 @@ def _error(response, status: int) -> dict:
 def test_requests_without_a_valid_token_get_401_with_a_bearer_challenge(enterprise, scim, header):
     headers = {"Authorization": header} if header else {}
     response = Client().get(f"{scim.base}/Users", headers=headers)
-    _error(response, HTTPStatus.UNAUTHORIZED)
+    error_body(response, HTTPStatus.UNAUTHORIZED)
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
@@ -40,7 +41,7 @@ def test_the_token_is_accepted_in_any_scheme_case(scim):
 
 def test_a_token_of_another_enterprise_is_401(scim, other_scim):
     response = Client().get(f"{scim.base}/Users", headers={"Authorization": f"Bearer {other_scim.token}"})
-    _error(response, HTTPStatus.UNAUTHORIZED)
+    error_body(response, HTTPStatus.UNAUTHORIZED)
 
 
 def test_an_unknown_enterprise_id_is_401_like_a_bad_token(scim):
@@ -48,13 +49,13 @@ def test_an_unknown_enterprise_id_is_401_like_a_bad_token(scim):
         response = Client().get(
             f"/scim/v2/{public_id}/Users", headers={"Authorization": f"Bearer {scim.token}"}
         )
-        _error(response, HTTPStatus.UNAUTHORIZED)
+        error_body(response, HTTPStatus.UNAUTHORIZED)
 
 
 def test_a_revoked_token_stops_at_once(scim, enterprise):
     token = enterprise.scim_tokens.get()
     services.scim_token_revoke(token=token)
-    _error(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
+    error_body(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
 
 
 def test_after_rotation_the_old_token_works_until_the_new_one_is_used(scim, enterprise):
@@ -64,14 +65,14 @@ def test_after_rotation_the_old_token_works_until_the_new_one_is_used(scim, ente
     scim.token = new
     assert scim.get("/Users").status_code == HTTPStatus.OK
     scim.token = old
-    _error(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
+    error_body(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
 
 
 def test_after_rotation_the_old_token_ends_after_24_hours(scim, enterprise, monkeypatch):
     services.scim_token_rotate(enterprise=enterprise)
     later = timezone.now() + timedelta(hours=24, seconds=1)
     monkeypatch.setattr(timezone, "now", lambda: later)
-    _error(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
+    error_body(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
 
 
 def test_using_a_token_marks_it_used(scim, enterprise):
@@ -81,7 +82,7 @@ def test_using_a_token_marks_it_used(scim, enterprise):
 
 def test_provisioning_turned_off_answers_403_saying_so(scim, enterprise):
     services.enterprise_scim_toggle(enterprise=enterprise, enabled=False)
-    body = _error(scim.get(entra.TEST_CONNECTION), HTTPStatus.FORBIDDEN)
+    body = error_body(scim.get(entra.TEST_CONNECTION), HTTPStatus.FORBIDDEN)
     assert "turned off" in body["detail"]
     services.enterprise_scim_toggle(enterprise=enterprise, enabled=True)
     assert scim.get(entra.TEST_CONNECTION).status_code == HTTPStatus.OK
@@ -92,7 +93,7 @@ def test_the_rate_limit_answers_429_with_retry_after(scim, settings):
     for _ in range(3):
         assert scim.get(entra.TEST_CONNECTION).status_code == HTTPStatus.OK
     response = scim.get(entra.TEST_CONNECTION)
-    _error(response, HTTPStatus.TOO_MANY_REQUESTS)
+    error_body(response, HTTPStatus.TOO_MANY_REQUESTS)
     assert 1 <= int(response["Retry-After"]) <= 60
 
 
@@ -106,7 +107,7 @@ def test_the_rate_limit_is_per_enterprise(scim, other_scim, settings):
 def test_a_body_over_the_limit_is_413(scim, settings, enterprise):
     settings.SCIM_MAX_BODY_BYTES = 1000
     body = entra.create_user(displayName="x" * 2000)
-    _error(scim.post("/Users", body), HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    error_body(scim.post("/Users", body), HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     assert not enterprise.members.exists()
 
 
@@ -114,7 +115,7 @@ def test_scim_ignores_sessions_and_csrf(scim, admin_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
     # A signed-in admin's browser session is no SCIM credential...
-    _error(client.get(f"{scim.base}/Users"), HTTPStatus.UNAUTHORIZED)
+    error_body(client.get(f"{scim.base}/Users"), HTTPStatus.UNAUTHORIZED)
     # ...and a token-authenticated POST needs no CSRF token.
     response = client.post(
         f"{scim.base}/Users",

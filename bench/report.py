@@ -27,7 +27,8 @@ def verdict(met: bool) -> str:
 
 @dataclass
 class Totals:
-    """One app's replayed cycle in a few numbers; CPU in seconds per request."""
+    """One app's replayed cycle in a few numbers; CPU in seconds per request; `others`: the share of the
+    machine's cores that other processes took meanwhile (another run on the machine skews the comparison)."""
 
     requests: int
     rps: float
@@ -35,6 +36,7 @@ class Totals:
     workers: float
     postgres: float
     unexpected: int
+    others: float
 
 
 def totals(record: Record, cpu) -> Totals:
@@ -46,7 +48,10 @@ def totals(record: Record, cpu) -> Totals:
         for status, count in statuses.items()
         if not 200 <= status < 300 and status not in (404, 409)
     )
-    return Totals(n, n / cpu.wall, percentile(everything, 95), cpu.workers / n, cpu.postgres / n, unexpected)
+    others = max(0.0, cpu.machine - cpu.workers - cpu.postgres - cpu.client) / cpu.wall / cpu.cores
+    return Totals(
+        n, n / cpu.wall, percentile(everything, 95), cpu.workers / n, cpu.postgres / n, unexpected, others
+    )
 
 
 def cycle_table(plan, record: Record, phases, cpu, peaks: list[float]) -> tuple[str, Totals]:
@@ -83,13 +88,12 @@ def _replay_tables(record: Record, phases, cpu, total: Totals) -> list[str]:
 
 
 def _cost(cpu, total: Totals, peaks: list[float]) -> str:
-    others = max(0.0, cpu.machine - cpu.workers - cpu.postgres - cpu.client)
     return (
         f"Peak RSS of each gunicorn worker: {_megabytes(peaks)} MB.  \n"
         f"CPU per request: gunicorn workers {ms(total.workers)} ms, their PostgreSQL backends "
         f"{ms(total.postgres)} ms, load generator {ms(cpu.client / total.requests)} ms. The machine's "
         f"{cpu.cores} cores were {cpu.machine / cpu.wall / cpu.cores:.0%} busy, "
-        f"{others / cpu.wall / cpu.cores:.0%} of them with other processes (Redis, PostgreSQL's own, "
+        f"{total.others:.0%} of them with other processes (Redis, PostgreSQL's own, "
         "anything else running on the machine)."
     )
 
@@ -199,7 +203,16 @@ def stock_table(
 def baseline_table(ours: Totals, stock: Totals) -> str:
     ratio = ours.rps / stock.rps
     rows = [
-        [app, t.requests, f"{t.rps:.0f}", ms(t.p95), ms(t.workers), ms(t.postgres), t.unexpected]
+        [
+            app,
+            t.requests,
+            f"{t.rps:.0f}",
+            ms(t.p95),
+            ms(t.workers),
+            ms(t.postgres),
+            t.unexpected,
+            f"{t.others:.0%}",
+        ]
         for app, t in [("this project", ours), ("stock django-scim2", stock)]
     ]
     return "\n\n".join(
@@ -214,6 +227,7 @@ def baseline_table(ours: Totals, stock: Totals) -> str:
                     "worker CPU ms/request",
                     "PostgreSQL CPU ms/request",
                     "unexpected errors",
+                    "cores taken by other processes",
                 ],
                 rows,
             ),

@@ -5,7 +5,7 @@ It creates a database of its own (dropped at the end), serves it with gunicorn, 
 over loopback, and prints three tables: an Entra provisioning cycle replayed by concurrent clients (then the
 same cycle against a stock django-scim2 app, bench/stock/, on a second database, and the ratio), the cost
 of single requests as the enterprise and its groups grow, and the SQL statements each kind of request makes.
-The tables, the machine and the command line go to bench/RESULTS.md (or --output). It exits 1 when the
+The tables, the machine and the command line go to bench/RESULTS.md (or --output). It exits 1 when either
 service answered a request with an error it should not have.
 """
 

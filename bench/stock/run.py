@@ -73,9 +73,15 @@ async def refusals(plan: Plan, port: int, token: str) -> dict:
     entra = Replay(plan, [connection], BASE)
     i, g = plan.users, plan.groups
     entra.memberships[g] = entra.removed[g] = [i]
-    jobs = [entra.create_user(i), entra.create_group(g), entra.update_user(i), entra.remove_members(g)]
+    jobs = [
+        entra.create_user(i),
+        entra.create_group(g),
+        entra.update_user(i),
+        entra.remove_members(g),
+        entra.deactivate_user(i),
+    ]
     try:
-        for job in [*jobs, entra.deactivate_user(i)]:
+        for job in jobs:
             await job(connection)
     finally:
         await connection.close()

@@ -2,9 +2,10 @@
 `python -m bench`: the SCIM service under Entra-shaped load, on gunicorn, PostgreSQL and Redis here.
 
 It creates a database of its own (dropped at the end), serves it with gunicorn, drives it from this process
-over loopback, and prints three tables: an Entra provisioning cycle replayed by concurrent clients, the cost
+over loopback, and prints three tables: an Entra provisioning cycle replayed by concurrent clients (then the
+same cycle against a stock django-scim2 app, bench/stock/, on a second database, and the ratio), the cost
 of single requests as the enterprise and its groups grow, and the SQL statements each kind of request makes.
-The tables, the machine and the command line go to bench/RESULTS.md (or --output). It exits 1 when the
+The tables, the machine and the command line go to bench/RESULTS.md (or --output). It exits 1 when either
 service answered a request with an error it should not have.
 """
 
@@ -143,16 +144,24 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     # These need Django set up.
     from bench import queries, report, sizes
+    from bench.stock import run as stock
 
     def server() -> Gunicorn:
         return Gunicorn(env, port, args.workers, args.threads, ROOT / "bench" / "out" / "gunicorn.log")
 
     sections, failed = [], False
+    stock_database = f"{args.database}_stock"
     try:
         if "cycle" in args.only:
-            table, failed = run_cycle(args, server(), args.profile)
+            table, ours = run_cycle(args, server(), args.profile)
             sections.append(table)
             print(table, "\n", flush=True)
+            # The baseline: stock django-scim2 (bench/stock/), the same replay, right after ours.
+            recreate_database(stock_database)
+            table, theirs = stock.run_cycle(ours_plan(args), stock_database, args.workers, args.threads)
+            sections += [table, report.baseline_table(ours, theirs)]
+            print("\n\n".join(sections[-2:]), "\n", flush=True)
+            failed = ours.unexpected + theirs.unexpected > 0
         if "sizes" in args.only or "queries" in args.only:
             seeded, seconds = [], []
             for n, size in enumerate(sizes.parse_sizes(args.sizes)):
@@ -175,6 +184,7 @@ def main() -> int:
         connections.close_all()
         if not args.keep_database:
             recreate_database(args.database, create=False)
+            recreate_database(stock_database, create=False)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report.document(machine(args.database), command, args, load, sections))
@@ -182,13 +192,19 @@ def main() -> int:
     return 1 if failed else 0
 
 
-def run_cycle(args: argparse.Namespace, gunicorn: Gunicorn, profile: str | None) -> tuple[str, bool]:
+def ours_plan(args: argparse.Namespace):
+    from bench import cycle
+
+    return cycle.Plan(args.users, args.groups, args.clients, args.batch, args.dialect)
+
+
+def run_cycle(args: argparse.Namespace, gunicorn: Gunicorn, profile: str | None):
     from bench import cycle, report
     from enterprise import services
 
     enterprise = services.enterprise_create(slug="cycle", name="Cycle")
     _, token = services.scim_token_rotate(enterprise=enterprise)
-    plan = cycle.Plan(args.users, args.groups, args.clients, args.batch, args.dialect)
+    plan = ours_plan(args)
     with gunicorn:
         meter = CpuMeter(gunicorn, args.database)
         with gunicorn.profiled(profile):

@@ -171,19 +171,22 @@ class Replay:
                 return
             path = f"{self.base}/Users/{self.user_ids[i]}"
             await c.request("user get", "GET", path)
-            operations = [
-                {"op": self.op("Replace"), "path": "displayName", "value": f"Person {i} (moved)"},
-                {
-                    "op": self.op("Replace"),
-                    "path": 'emails[type eq "work"].value',
-                    "value": f"moved.{user_name(i)}",
-                },
-                {"op": self.op("Replace"), "path": "name.familyName", "value": f"Moved{i}"},
-                {"op": self.op("Replace"), "path": f"{ENTERPRISE_USER}:department", "value": "Department 99"},
-            ]
-            await c.request("user update", "PATCH", path, patch(*operations))
+            await c.request("user update", "PATCH", path, patch(*self.user_changes(i)))
 
         return job
+
+    def user_changes(self, i: int) -> list[dict]:
+        """The operations of user i's update: what Entra sends when a person moves."""
+        return [
+            {"op": self.op("Replace"), "path": "displayName", "value": f"Person {i} (moved)"},
+            {
+                "op": self.op("Replace"),
+                "path": 'emails[type eq "work"].value',
+                "value": f"moved.{user_name(i)}",
+            },
+            {"op": self.op("Replace"), "path": "name.familyName", "value": f"Moved{i}"},
+            {"op": self.op("Replace"), "path": f"{ENTERPRISE_USER}:department", "value": "Department 99"},
+        ]
 
     def deactivate_user(self, i: int):
         async def job(c: Connection) -> None:
@@ -191,15 +194,13 @@ class Replay:
                 return
             path = f"{self.base}/Users/{self.user_ids[i]}"
             await c.request("user get", "GET", path)
-            value = "False" if self.plan.dialect == "entra" else False
-            await c.request(
-                "user deactivate",
-                "PATCH",
-                path,
-                patch({"op": self.op("Replace"), "path": "active", "value": value}),
-            )
+            await c.request("user deactivate", "PATCH", path, patch(self.deactivation()))
 
         return job
+
+    def deactivation(self) -> dict:
+        value = "False" if self.plan.dialect == "entra" else False
+        return {"op": self.op("Replace"), "path": "active", "value": value}
 
     def remove_members(self, g: int):
         async def job(c: Connection) -> None:
@@ -222,7 +223,10 @@ class Replay:
         return job
 
 
-async def replay(plan: Plan, host: str, port: int, token: str, base: str) -> tuple[Record, list[Phase]]:
+async def replay(
+    plan: Plan, host: str, port: int, token: str, base: str, kind: type[Replay] = Replay
+) -> tuple[Record, list[Phase]]:
+    """Warm the server up, then run the cycle with `kind`'s requests."""
     record = Record()
     connections = [Connection(host, port, token, record) for _ in range(plan.clients)]
     try:
@@ -237,7 +241,7 @@ async def replay(plan: Plan, host: str, port: int, token: str, base: str) -> tup
         await asyncio.gather(*(warm(c) for c in connections))
         for connection in connections:
             connection.record = record
-        phases = await Replay(plan, connections, base).run()
+        phases = await kind(plan, connections, base).run()
     finally:
         for connection in connections:
             await connection.close()

@@ -1,5 +1,7 @@
 """The bench's tables, as Markdown that also reads well in a terminal, each with the targets of issue 6."""
 
+from dataclasses import dataclass
+
 from bench.client import Record, percentile
 
 TARGET_RPS = 1000
@@ -23,38 +25,77 @@ def verdict(met: bool) -> str:
     return "met" if met else "**missed**"
 
 
-def cycle_table(plan, record: Record, phases, cpu, peaks: list[float]) -> tuple[str, bool]:
-    """The table, and whether any answer was an error other than the 404/409 a cycle may meet."""
-    rows, unexpected = [], 0
-    for kind, latencies in record.latencies.items():
-        errors = {status: n for status, n in record.statuses[kind].items() if not 200 <= status < 300}
-        unexpected += sum(n for status, n in errors.items() if status not in (404, 409))
-        shown = ", ".join(f"{n} × {status}" for status, n in sorted(errors.items())) or "0"
-        rows.append([kind, len(latencies), *_percentiles(latencies), shown])
+@dataclass
+class Totals:
+    """One app's replayed cycle in a few numbers; CPU in seconds per request; `others`: the share of the
+    machine's cores that other processes took meanwhile (another run on the machine skews the comparison)."""
+
+    requests: int
+    rps: float
+    p95: float
+    workers: float
+    postgres: float
+    unexpected: int
+    others: float
+
+
+def totals(record: Record, cpu) -> Totals:
     everything = [x for latencies in record.latencies.values() for x in latencies]
-    n, p95 = len(everything), percentile(everything, 95)
-    rps = n / cpu.wall
-    rows.append(["**all**", n, *_percentiles(everything), f"{unexpected} unexpected"])
-    phase_rows = [[p.name, p.requests, f"{p.seconds:.2f}", f"{p.requests / p.seconds:.0f}"] for p in phases]
-    phase_rows.append(["**all**", n, f"{cpu.wall:.2f}", f"**{n / cpu.wall:.0f}**"])
-    others = max(0.0, cpu.machine - cpu.workers - cpu.postgres - cpu.client)
+    n = len(everything)
+    unexpected = sum(
+        count
+        for statuses in record.statuses.values()
+        for status, count in statuses.items()
+        if not 200 <= status < 300 and status not in (404, 409)
+    )
+    others = max(0.0, cpu.machine - cpu.workers - cpu.postgres - cpu.client) / cpu.wall / cpu.cores
+    return Totals(
+        n, n / cpu.wall, percentile(everything, 95), cpu.workers / n, cpu.postgres / n, unexpected, others
+    )
+
+
+def cycle_table(plan, record: Record, phases, cpu, peaks: list[float]) -> tuple[str, Totals]:
+    """The table, and its totals: `unexpected` counts errors other than the 404/409 a cycle may meet."""
+    total = totals(record, cpu)
     text = "\n\n".join(
         [
             f"## 1. Cycle replay: {plan.users:,} users, {plan.groups} groups, {plan.clients} concurrent "
             f"clients, {plan.batch} members per PATCH, {plan.dialect} dialect",
-            table(["phase", "requests", "seconds", "requests/s"], phase_rows),
-            table(["request kind", "requests", "p50 ms", "p95 ms", "p99 ms", "non-2xx"], rows),
-            f"Targets: ≥ {TARGET_RPS:,} requests/s {verdict(rps >= TARGET_RPS)} ({rps:.0f}), "
-            f"p95 ≤ {ms(TARGET_P95)} ms {verdict(p95 <= TARGET_P95)} ({ms(p95)}); "
-            f"no unexpected errors {verdict(unexpected == 0)} ({unexpected}).  \n"
-            f"Peak RSS of each gunicorn worker: {_megabytes(peaks)} MB.  \n"
-            f"CPU per request: gunicorn workers {ms(cpu.workers / n)} ms, their PostgreSQL backends "
-            f"{ms(cpu.postgres / n)} ms, load generator {ms(cpu.client / n)} ms. The machine's {cpu.cores} "
-            f"cores were {cpu.machine / cpu.wall / cpu.cores:.0%} busy, {others / cpu.wall / cpu.cores:.0%} "
-            "of them with other processes (Redis, PostgreSQL's own, anything else running on the machine).",
+            *_replay_tables(record, phases, cpu, total),
+            f"Targets: ≥ {TARGET_RPS:,} requests/s {verdict(total.rps >= TARGET_RPS)} ({total.rps:.0f}), "
+            f"p95 ≤ {ms(TARGET_P95)} ms {verdict(total.p95 <= TARGET_P95)} ({ms(total.p95)}); "
+            f"no unexpected errors {verdict(total.unexpected == 0)} ({total.unexpected}).  \n"
+            + _cost(cpu, total, peaks),
         ]
     )
-    return text, unexpected > 0
+    return text, total
+
+
+def _replay_tables(record: Record, phases, cpu, total: Totals) -> list[str]:
+    rows = []
+    for kind, latencies in record.latencies.items():
+        errors = {status: n for status, n in record.statuses[kind].items() if not 200 <= status < 300}
+        shown = ", ".join(f"{n} × {status}" for status, n in sorted(errors.items())) or "0"
+        rows.append([kind, len(latencies), *_percentiles(latencies), shown])
+    everything = [x for latencies in record.latencies.values() for x in latencies]
+    rows.append(["**all**", total.requests, *_percentiles(everything), f"{total.unexpected} unexpected"])
+    phase_rows = [[p.name, p.requests, f"{p.seconds:.2f}", f"{p.requests / p.seconds:.0f}"] for p in phases]
+    phase_rows.append(["**all**", total.requests, f"{cpu.wall:.2f}", f"**{total.rps:.0f}**"])
+    return [
+        table(["phase", "requests", "seconds", "requests/s"], phase_rows),
+        table(["request kind", "requests", "p50 ms", "p95 ms", "p99 ms", "non-2xx"], rows),
+    ]
+
+
+def _cost(cpu, total: Totals, peaks: list[float]) -> str:
+    return (
+        f"Peak RSS of each gunicorn worker: {_megabytes(peaks)} MB.  \n"
+        f"CPU per request: gunicorn workers {ms(total.workers)} ms, their PostgreSQL backends "
+        f"{ms(total.postgres)} ms, load generator {ms(cpu.client / total.requests)} ms. The machine's "
+        f"{cpu.cores} cores were {cpu.machine / cpu.wall / cpu.cores:.0%} busy, "
+        f"{total.others:.0%} of them with other processes (Redis, PostgreSQL's own, "
+        "anything else running on the machine)."
+    )
 
 
 def _megabytes(values: list[float]) -> str:
@@ -135,3 +176,73 @@ def document(machine: str, command: str, args, load: float, sections: list[str])
         f"Command: `{command}`"
     )
     return "\n\n".join(["# Benchmark results", header, *sections]) + "\n"
+
+
+# The baseline of issue 10: the same cycle against a stock django-scim2 app (bench/stock/), in the same run.
+TARGET_STOCK_RATIO = 1.5
+
+
+def stock_table(
+    plan, record: Record, phases, cpu, peaks: list[float], refused: dict, dialect: str
+) -> tuple[str, Totals]:
+    """`refused`: request kind → status → count, for Entra's own shapes (in `dialect`) that stock did not
+    answer with a 2xx."""
+    from bench.stock.run import RESHAPED
+
+    total = totals(record, cpu)
+    answers = "; ".join(f"{kind} → {', '.join(map(str, sorted(codes)))}" for kind, codes in refused.items())
+    text = "\n\n".join(
+        [
+            f"## 1b. Baseline: the same cycle against stock django-scim2 {_version()} (bench/stock/)",
+            *_replay_tables(record, phases, cpu, total),
+            f"{RESHAPED} Entra's own shapes ({dialect} dialect), sent once each to stock after its cycle: "
+            f"{answers or 'all 2xx'}.",
+            _cost(cpu, total, peaks),
+        ]
+    )
+    return text, total
+
+
+def baseline_table(ours: Totals, stock: Totals) -> str:
+    ratio = ours.rps / stock.rps
+    rows = [
+        [
+            app,
+            t.requests,
+            f"{t.rps:.0f}",
+            ms(t.p95),
+            ms(t.workers),
+            ms(t.postgres),
+            t.unexpected,
+            f"{t.others:.0%}",
+        ]
+        for app, t in [("this project", ours), ("stock django-scim2", stock)]
+    ]
+    return "\n\n".join(
+        [
+            "## 1c. This project against stock django-scim2, same run",
+            table(
+                [
+                    "app",
+                    "requests",
+                    "requests/s",
+                    "p95 ms",
+                    "worker CPU ms/request",
+                    "PostgreSQL CPU ms/request",
+                    "unexpected errors",
+                    "cores taken by other processes",
+                ],
+                rows,
+            ),
+            f"Ours ÷ stock: **{ratio:.2f}×** the requests per second (target ≥ {TARGET_STOCK_RATIO}×: "
+            f"{verdict(ratio >= TARGET_STOCK_RATIO)}); p95 {ms(ours.p95)} ms against stock's {ms(stock.p95)} "
+            f"(target below stock's: {verdict(ours.p95 < stock.p95)}); worker CPU per request "
+            f"{ms(ours.workers)} ms against {ms(stock.workers)} ms ({ours.workers / stock.workers:.1f}×).",
+        ]
+    )
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("django-scim2")

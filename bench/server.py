@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+PLANDISC = "plandisc.wsgi:application"
 FORMATS = {".svg": "flamegraph", ".txt": "raw", ".json": "speedscope"}
 # The server runs as deployed, behind a TLS-terminating proxy (PLANDISC_BEHIND_PROXY, an https base URL);
 # every request carries the header that proxy adds, or the production settings would redirect it to https.
@@ -26,15 +27,16 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, port: int, workers: int, threads: int, log: Path):
+    def __init__(self, env: dict, port: int, workers: int, threads: int, log: Path, app: str = PLANDISC):
         self.env, self.port, self.workers, self.threads, self.log = env, port, workers, threads, log
+        self.app = app
         self.process: subprocess.Popen | None = None
 
     @property
     def command(self) -> list[str]:
         command = [
             str(Path(sys.executable).parent / "gunicorn"),
-            "plandisc.wsgi:application",
+            self.app,
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",

@@ -119,18 +119,19 @@ def enterprise_credentials_changed(*, enterprise: Enterprise) -> None:
 @transaction.atomic
 def scim_token_revoke(*, token: ScimToken, actor: AbstractBaseUser | None = None) -> None:
     """End a token now (e.g. a leaked one). Revoking a revoked token changes nothing."""
-    updated = ScimToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=actor
-    )
-    if updated:
-        token.refresh_from_db()
-        enterprise_credentials_changed(enterprise=token.enterprise)
-        AuditEvent.objects.create(
-            enterprise=token.enterprise,
-            actor=actor,
-            action=AuditEvent.Action.TOKEN_REVOKED,
-            detail=token.hint,
-        )
+    _credential_revoke(token, token.enterprise, AuditEvent.Action.TOKEN_REVOKED, actor)
+
+
+def _credential_revoke(
+    credential: ScimToken | ClientSecret, enterprise: Enterprise, action: str, actor
+) -> None:
+    """Mark a live token or secret revoked, make every worker forget it, and audit it (once, however often
+    it is revoked)."""
+    live = type(credential).objects.filter(pk=credential.pk, revoked_at__isnull=True)
+    if live.update(revoked_at=timezone.now(), revoked_by=actor):
+        credential.refresh_from_db()
+        enterprise_credentials_changed(enterprise=enterprise)
+        AuditEvent.objects.create(enterprise=enterprise, actor=actor, action=action, detail=credential.hint)
 
 
 # Last-used marks are written at most this often per token, so a busy provisioning cycle does not turn
@@ -219,18 +220,7 @@ def client_secret_create(
 @transaction.atomic
 def client_secret_revoke(*, secret: ClientSecret, actor: AbstractBaseUser | None = None) -> None:
     """End a client secret now, and with it every access token it obtained (AccessToken.objects.live)."""
-    updated = ClientSecret.objects.filter(pk=secret.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=actor
-    )
-    if updated:
-        secret.refresh_from_db()
-        enterprise_credentials_changed(enterprise=secret.client.enterprise)
-        AuditEvent.objects.create(
-            enterprise=secret.client.enterprise,
-            actor=actor,
-            action=AuditEvent.Action.CLIENT_SECRET_REVOKED,
-            detail=secret.hint,
-        )
+    _credential_revoke(secret, secret.client.enterprise, AuditEvent.Action.CLIENT_SECRET_REVOKED, actor)
 
 
 @transaction.atomic

@@ -158,13 +158,21 @@ def _profile_attributes() -> dict:
     return attributes
 
 
+# What users and groups share: the server's id and meta, and the client's externalId, compared case-exactly.
+COMMON_ATTRIBUTES = {
+    ("id", None, None): "scim_id",
+    ("externalid", None, None): "external_id",
+    ("meta", "created", None): "created_at",
+    ("meta", "lastmodified", None): "updated_at",
+}
+COMMON_KINDS = {"scim_id": "uuid", "external_id": "exact", "created_at": "datetime", "updated_at": "datetime"}
+
+
 class MemberFilter(ScimFilter):
     model = Member
     attr_map = {
         **_profile_attributes(),
-        ("id", None, None): "scim_id",
-        ("meta", "created", None): "created_at",
-        ("meta", "lastmodified", None): "updated_at",
+        **COMMON_ATTRIBUTES,
         ("manager", None, None): "manager.scim_id",
         ("manager", "value", None): "manager.scim_id",
         ("manager", None, ENTERPRISE_EXTENSION.lower()): "manager.scim_id",
@@ -173,37 +181,20 @@ class MemberFilter(ScimFilter):
         ("groups", "value", None): "groups.scim_id",
         ("groups", "display", None): "groups.display_name",
     }
-    kinds = {
-        "scim_id": "uuid",
-        "manager__scim_id": "uuid",
-        "groups__scim_id": "uuid",
-        "external_id": "exact",
-        "active": "boolean",
-        "created_at": "datetime",
-        "updated_at": "datetime",
-    }
+    kinds = {**COMMON_KINDS, "manager__scim_id": "uuid", "groups__scim_id": "uuid", "active": "boolean"}
     multi_valued_joins = ("groups",)
 
 
 class GroupFilter(ScimFilter):
     model = Group
     attr_map = {
-        ("id", None, None): "scim_id",
-        ("externalid", None, None): "external_id",
+        **COMMON_ATTRIBUTES,
         ("displayname", None, None): "display_name",
         ("members", None, None): "members.scim_id",
         ("members", "value", None): "members.scim_id",
         ("members", "display", None): "members.display_name",
-        ("meta", "created", None): "created_at",
-        ("meta", "lastmodified", None): "updated_at",
     }
-    kinds = {
-        "scim_id": "uuid",
-        "members__scim_id": "uuid",
-        "external_id": "exact",
-        "created_at": "datetime",
-        "updated_at": "datetime",
-    }
+    kinds = {**COMMON_KINDS, "members__scim_id": "uuid"}
     multi_valued_joins = ("members",)
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from enterprise import services
 from enterprise.models import Enterprise
+from plandisc.counters import cache_count
 from plandisc.http import client_address
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -186,8 +187,4 @@ def _check_budget(request: HttpRequest, enterprise: Enterprise | None) -> None:
 
 def _spend_budget(request: HttpRequest, enterprise: Enterprise | None) -> None:
     for key in _budget_keys(request, enterprise):
-        cache.add(key, 0, timeout=120)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=120)
+        cache_count(key, 120)

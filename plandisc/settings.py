@@ -192,6 +192,8 @@ SCIM_ACTIVITY_MAX_DELAY = envint("SCIM_ACTIVITY_MAX_DELAY", "1")
 # SAML single sign-on (enterprise/sso/saml.py: pysaml2 and the xmlsec1 program): how far the identity
 # provider's clock may be from ours when checking NotBefore / NotOnOrAfter.
 SAML_CLOCK_SKEW_SECONDS = envint("SAML_CLOCK_SKEW_SECONDS", "120")
+# Refused single sign-on attempts recorded per enterprise and minute (anyone can post to a reply URL).
+SSO_REFUSALS_PER_MINUTE = envint("SSO_REFUSALS_PER_MINUTE", "60")
 # The DNS resolver that verifies single sign-on email domains (enterprise/sso/dns_lookup.py): comma-separated
 # name server addresses (empty: the system's), their port, and how long one lookup may take.
 SSO_DNS_NAMESERVERS = [s for s in os.getenv("SSO_DNS_NAMESERVERS", "").split(",") if s]

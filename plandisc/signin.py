@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from plandisc.counters import cache_count
 from plandisc.http import client_address
 
 
@@ -37,14 +38,8 @@ class SignInThrottle:
 
     def failed(self) -> None:
         """Count a failure; the lockout runs from the latest one."""
-        timeout = settings.SIGN_IN_LOCKOUT_SECONDS
         for key in self.limits:
-            if not cache.add(key, 1, timeout):
-                try:
-                    cache.incr(key)
-                    cache.touch(key, timeout)
-                except ValueError:  # expired between add() and incr()
-                    cache.set(key, 1, timeout)
+            cache_count(key, settings.SIGN_IN_LOCKOUT_SECONDS, extend=True)
 
     def succeeded(self) -> None:
         """Forget this account's failures from this address; the address's own count stays."""

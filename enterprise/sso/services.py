@@ -32,6 +32,7 @@ from enterprise.models import (
 )
 from enterprise.services import login_account_create, member_create
 from enterprise.sso import dns_lookup, saml
+from plandisc.counters import cache_count
 
 SSO_MEMBER_SESSION_KEY = "_sso_member_id"
 
@@ -369,9 +370,14 @@ def sso_session_start(*, member: Member, session: SessionBase) -> None:
 def sso_refusal_record(*, enterprise: Enterprise, detail: str) -> str:
     """
     Record why a sign-in was refused, for the enterprise's admins, and return the reference shown to the
-    person. Records older than SsoRefusal.RETENTION go.
+    person. Records older than SsoRefusal.RETENTION go. Anyone can post to a reply URL, so at most
+    SSO_REFUSALS_PER_MINUTE are recorded per enterprise and minute; beyond that nothing is, and the reference
+    is "".
     """
     now = timezone.now()
+    minute = int(now.timestamp()) // 60
+    if cache_count(f"sso-refusals:{enterprise.pk}:{minute}", 120) > settings.SSO_REFUSALS_PER_MINUTE:
+        return ""
     SsoRefusal.objects.filter(enterprise=enterprise, created_at__lt=now - SsoRefusal.RETENTION).delete()
     code = secrets.token_hex(4).upper()
     reference = f"{code[:4]}-{code[4:]}"

@@ -65,3 +65,16 @@ def test_another_enterprises_admins_do_not_see_it(sso, entra, other_enterprise, 
     page = client.get(reverse("enterprise:detail", args=[other_enterprise.slug])).content.decode()
 
     assert "mallory@contoso.example" not in page
+
+
+def test_refusals_beyond_the_minutes_budget_are_not_recorded(sso, entra, settings):
+    settings.SSO_REFUSALS_PER_MINUTE = 2
+    garbage = base64.b64encode(b"<not-saml/>").decode()
+
+    pages = [post_response(Client(), sso, garbage) for _ in range(3)]
+
+    assert [page.status_code for page in pages] == [HTTPStatus.FORBIDDEN] * 3
+    assert SsoRefusal.objects.filter(enterprise=sso.enterprise).count() == 2
+    assert "Reference:" in pages[1].content.decode()
+    assert "Reference:" not in pages[2].content.decode()
+    assert "Too many sign-ins to Contoso were refused in the last minute" in pages[2].content.decode()

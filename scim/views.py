@@ -327,7 +327,6 @@ def service_provider_config(call: Call, route: Route) -> HttpResponse:
     return scim_response(
         {
             "schemas": [SchemaURI.SERVICE_PROVIDER_CONFIG],
-            "documentationUri": f"{settings.PLANDISC_BASE_URL}/docs/scim/",
             "patch": {"supported": True},
             "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
             "filter": {"supported": True, "maxResults": settings.SCIM_MAX_PAGE_SIZE},
@@ -340,7 +339,15 @@ def service_provider_config(call: Call, route: Route) -> HttpResponse:
                     "name": "OAuth Bearer Token",
                     "description": "The enterprise's SCIM token (Enterprise page), as a bearer token.",
                     "primary": True,
-                }
+                },
+                {
+                    "type": "oauth2",
+                    "name": "OAuth 2.0 client credentials",
+                    "description": "An access token from the enterprise's token endpoint "
+                    f"({call.enterprise.token_endpoint}), for a client secret or a federated JWT, "
+                    "as a bearer token.",
+                    "specUri": "https://www.rfc-editor.org/rfc/rfc6749#section-4.4",
+                },
             ],
             "meta": {
                 "resourceType": "ServiceProviderConfig",

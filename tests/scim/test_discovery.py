@@ -18,7 +18,12 @@ def test_service_provider_config(scim, enterprise):
     assert body["filter"] == {"supported": True, "maxResults": 500}
     assert body["sort"] == {"supported": True} and body["etag"] == {"supported": True}
     assert body["changePassword"] == {"supported": False}
-    assert body["authenticationSchemes"][0]["type"] == "oauthbearertoken"
+    assert [scheme["type"] for scheme in body["authenticationSchemes"]] == ["oauthbearertoken", "oauth2"]
+    assert (
+        f"(http://127.0.0.1:8000/oauth/{enterprise.public_id}/token)"
+        in body["authenticationSchemes"][1]["description"]
+    )
+    assert "documentationUri" not in body
     assert body["meta"]["location"] == (
         f"http://127.0.0.1:8000/scim/v2/{enterprise.public_id}/ServiceProviderConfig"
     )

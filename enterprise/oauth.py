@@ -91,6 +91,7 @@ def token(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     if enterprise is not None:
         services.token_request_record(
             enterprise=enterprise,
+            method=request.method,
             status=response.status_code,
             detail=detail,
             credential=credential,

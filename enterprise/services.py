@@ -367,12 +367,19 @@ def scim_access_token_authenticate(
 
 
 def token_request_record(
-    *, enterprise: Enterprise, status: int, detail: str, credential: str, user_agent: str, duration_ms: int
+    *,
+    enterprise: Enterprise,
+    method: str,
+    status: int,
+    detail: str,
+    credential: str,
+    user_agent: str,
+    duration_ms: int,
 ) -> None:
     """Record a token endpoint request in the enterprise's provisioning activity. No secret is stored."""
     ProvisioningEvent.objects.create(
         enterprise=enterprise,
-        method="POST",
+        method=_storable(method, 10),
         path="/token",
         status=status,
         detail=_storable(detail, 500),

@@ -237,6 +237,7 @@ def test_only_form_posts_issue_tokens(enterprise, client_secret):
 
     response = Client().get(f"{url}?{query}")
     _error(response, HTTPStatus.METHOD_NOT_ALLOWED, "invalid_request")
+    assert (_last_activity(enterprise).method, _last_activity(enterprise).status) == ("GET", 405)
     # Credentials in the query string of a POST do not count.
     response = Client().post(f"{url}?{query}", "grant_type=client_credentials", content_type=FORM)
     _error(response, HTTPStatus.UNAUTHORIZED, "invalid_client")

@@ -226,11 +226,10 @@ def scim_toggle(request: Request, slug: str) -> Response:
 
 @api_view(["GET"])
 def activity(request: Request, slug: str) -> Response:
-    """The enterprise's SCIM requests, newest first, paged; `?errors=1` keeps the failed ones."""
+    """The enterprise's SCIM requests, newest first, paged; `?kind=errors` keeps the failed ones,
+    `?kind=changes` the changes, `?target=<SCIM id>` those about one member or group."""
     enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
-    events = selectors.provisioning_activity(
-        enterprise, errors_only=request.query_params.get("errors") == "1"
-    )
+    events = selectors.provisioning_activity(enterprise, selectors.ActivityFilter.of(request.query_params))
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(events, request)
     return paginator.get_paginated_response(ProvisioningEventSerializer(page, many=True).data)

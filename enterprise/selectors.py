@@ -31,6 +31,11 @@ from enterprise.models import (
 HEALTH_WINDOW = timedelta(hours=24)
 # What the activity table, its CSV and the API show of each SCIM request, after its time.
 ACTIVITY_FIELDS = [
+    "action",
+    "summary",
+    "target_type",
+    "target_id",
+    "target_label",
     "method",
     "path",
     "resource_type",
@@ -118,12 +123,41 @@ class Outcome(models.TextChoices):
         return cls.CLIENT_ERROR if status >= 400 else cls.SUCCESS
 
 
+@dataclass(frozen=True)
+class ActivityFilter:
+    """Which requests the activity table, its CSV and the API show: `kind` "changes" (what changed members
+    and groups), "errors" (failed requests) or "" (all); `target` the SCIM id of one member or group, which
+    keeps finding what happened to them after they are deleted."""
+
+    KINDS = {"": "All requests", "changes": "Changes only", "errors": "Errors only"}
+
+    kind: str = ""
+    target: str = ""
+
+    @classmethod
+    def of(cls, params) -> "ActivityFilter":
+        kind = params.get("kind") or ""
+        return cls(kind=kind if kind in cls.KINDS else "", target=(params.get("target") or "")[:64])
+
+
 def provisioning_activity(
-    enterprise: Enterprise, *, errors_only: bool = False
+    enterprise: Enterprise, shown: ActivityFilter = ActivityFilter()
 ) -> QuerySet[ProvisioningEvent]:
     """The enterprise's SCIM requests, newest first."""
     events = enterprise.provisioning_events.all()
-    return events.filter(status__gte=400) if errors_only else events
+    if shown.kind == "errors":
+        events = events.filter(status__gte=400)
+    elif shown.kind == "changes":
+        events = events.filter(action__in=ProvisioningEvent.CHANGES)
+    if shown.target:
+        events = events.filter(target_id=shown.target)
+    return events
+
+
+def activity_target_label(enterprise: Enterprise, target_id: str) -> str:
+    """The userName or displayName the member or group with this SCIM id had when last recorded."""
+    labels = enterprise.provisioning_events.filter(target_id=target_id).exclude(target_label="")
+    return labels.values_list("target_label", flat=True).first() or target_id
 
 
 @dataclass(frozen=True)
@@ -289,3 +323,36 @@ def provisioned_members(enterprise: Enterprise, *, search: str = "", state: str 
     if state:
         members = members.filter(active=(state == "active"))
     return members
+
+
+@dataclass(frozen=True)
+class MemberHistory:
+    """The requests that created a member, last changed them, and last (de)activated them (None: not in
+    the activity kept, e.g. made before it was recorded or pruned since)."""
+
+    created: ProvisioningEvent | None = None
+    changed: ProvisioningEvent | None = None
+    activeness: ProvisioningEvent | None = None
+
+
+def member_histories(enterprise: Enterprise, members: list[Member]) -> dict[str, MemberHistory]:
+    """MemberHistory by SCIM id for a page of members, in one query."""
+    Action = ProvisioningEvent.Action
+    events = enterprise.provisioning_events.filter(
+        target_id__in=[str(m.scim_id) for m in members],
+        action__in=[Action.CREATED, Action.UPDATED, Action.DEACTIVATED, Action.REACTIVATED],
+    ).only("created_at", "method", "path", "credential", "action", "target_id")
+    found: dict[str, dict] = {}
+    for event in events.order_by("-created_at", "-id"):
+        history = found.setdefault(event.target_id, {})
+        history.setdefault("changed", event)
+        if event.action == Action.CREATED:
+            history.setdefault("created", event)
+        if event.action in (Action.DEACTIVATED, Action.REACTIVATED):
+            history.setdefault("activeness", event)
+    return {target: MemberHistory(**history) for target, history in found.items()}
+
+
+def group_listing(enterprise: Enterprise) -> QuerySet[Group]:
+    """The enterprise's groups by name, with their member counts."""
+    return enterprise.groups.order_by("display_name", "pk").annotate(member_count=Count("memberships"))

@@ -506,14 +506,16 @@ def group_members_add(*, group: Group, member_ids: list[int]) -> None:
     )
 
 
-def group_members_remove(*, group: Group, where: Q | None = None, keep: list[int] | None = None) -> None:
-    """Remove the memberships matching `where` (all without it), except those of the members in `keep`."""
+def group_members_remove(*, group: Group, where: Q | None = None, keep: list[int] | None = None) -> int:
+    """Remove the memberships matching `where` (all without it), except those of the members in `keep`;
+    returns how many went."""
     memberships = GroupMembership.objects.filter(group=group)
     if where is not None:
         memberships = memberships.filter(where)
     if keep is not None:
         memberships = memberships.exclude(member__in=keep)
-    memberships.delete()
+    removed, _ = memberships.delete()
+    return removed
 
 
 @transaction.atomic(savepoint=False)

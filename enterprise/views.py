@@ -83,8 +83,8 @@ def _render_detail(
     initial = {"subject": trust.subject, "audience": trust.audience, "issuer": trust.issuer} if trust else {}
     if trust:
         initial["jwks_url"] = trust.jwks_url
-    errors_only = request.GET.get("errors") == "1"
-    events = selectors.provisioning_activity(enterprise, errors_only=errors_only)
+    shown = selectors.ActivityFilter.of(request.GET)
+    events = selectors.provisioning_activity(enterprise, shown)
     activity = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
         request,
@@ -97,7 +97,9 @@ def _render_detail(
             "chart": _chart_drawing(selectors.activity_chart(enterprise, now)),
             "activity": activity,
             "activity_rows": [(event, selectors.Outcome.of(event.status)) for event in activity],
-            "errors_only": errors_only,
+            "shown": shown,
+            "activity_kinds": selectors.ActivityFilter.KINDS.items(),
+            "target_label": selectors.activity_target_label(enterprise, shown.target) if shown.target else "",
             "changes": enterprise.audit_events.select_related("actor")[:10],
             "oauth": oauth,
             "client_secret": client_secret,
@@ -259,30 +261,15 @@ def _csv_cell(value: object) -> object:
 
 
 def _csv_row(event: ProvisioningEvent) -> list:
-    return [
-        _csv_cell(value)
-        for value in (
-            event.created_at.isoformat(),
-            event.method,
-            event.path,
-            event.resource_type,
-            event.resource_id,
-            event.status,
-            selectors.Outcome.of(event.status).value,
-            event.scim_type,
-            event.detail,
-            event.duration_ms,
-            event.user_agent,
-            event.credential,
-        )
-    ]
+    computed = {"time": event.created_at.isoformat(), "outcome": selectors.Outcome.of(event.status).value}
+    return [_csv_cell(computed[c] if c in computed else getattr(event, c)) for c in CSV_COLUMNS]
 
 
 @login_required
 @require_GET
 def activity_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
-    events = selectors.provisioning_activity(enterprise, errors_only=request.GET.get("errors") == "1")
+    events = selectors.provisioning_activity(enterprise, selectors.ActivityFilter.of(request.GET))
     writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
     def lines():
@@ -305,7 +292,15 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         enterprise, search=search.get("q", ""), state=search.get("state", "")
     )
     page = Paginator(found, MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(request, enterprise, "enterprise/members.html", {"form": form, "page": page})
+    histories = selectors.member_histories(enterprise, list(page))
+    rows = [(member, histories.get(str(member.scim_id))) for member in page]
+    groups = selectors.group_listing(enterprise)
+    return _render(
+        request,
+        enterprise,
+        "enterprise/members.html",
+        {"form": form, "page": page, "rows": rows, "groups": groups},
+    )
 
 
 # The activity chart's drawing, in SVG user units. Each hour is a slot holding one stacked bar.

@@ -558,6 +558,16 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
 
+    @property
+    def done_by(self) -> str:
+        """Who made the change, as the page says it: an admin, the identity provider through SCIM (a role
+        granted or revoked by a membership change), or else Plandisc support."""
+        if self.actor_id:
+            return self.actor.get_username()
+        if self.action in (self.Action.ADMIN_GRANTED, self.Action.ADMIN_REVOKED):
+            return "your identity provider (SCIM)"
+        return "Plandisc support"
+
 
 class SsoConnectionQuerySet(models.QuerySet):
     def for_enterprise(self, enterprise: Enterprise) -> "SsoConnection":

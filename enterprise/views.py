@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from enterprise import selectors, services
 from enterprise.forms import (
+    AdminGroupsForm,
     ClientSecretForm,
     FederationForm,
     MemberSearchForm,
@@ -42,7 +43,7 @@ def _render(
     request: HttpRequest, enterprise: Enterprise, template: str, context: dict, status: int = 200
 ) -> HttpResponse:
     """Render an enterprise page, with the admin's other enterprises for the switcher."""
-    enterprises = request.user.administered_enterprises.all()
+    enterprises = selectors.administered_enterprises(request.user)
     return render(
         request, template, {"enterprise": enterprise, "enterprises": enterprises, **context}, status=status
     )
@@ -52,7 +53,7 @@ def _render(
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The Enterprise link: straight to the admin's enterprise, or a choice when they administer several."""
-    enterprises = list(request.user.administered_enterprises.all())
+    enterprises = list(selectors.administered_enterprises(request.user))
     if not enterprises and SSO_MEMBER_SESSION_KEY in request.session:
         # A member signed in through single sign-on: the page that says who they are, not a refusal.
         return redirect("sso:signed-in")
@@ -108,6 +109,7 @@ def _render_detail(
             "federation_form": federation_form or FederationForm(initial=initial),
             "auth_method": _auth_method(oauth, plaintext, client_secret, federation_form),
             "sso": _sso_section(enterprise),
+            **_admins_section(enterprise),
         },
         status=status,
     )
@@ -122,6 +124,15 @@ def _auth_method(oauth: selectors.OAuthSettings, plaintext: str, client_secret: 
     if federation_form is not None or oauth.trust:
         return "federation"
     return "oauth" if oauth.secrets else "token"
+
+
+def _admins_section(enterprise: Enterprise) -> dict:
+    admins = selectors.enterprise_admins(enterprise)
+    return {
+        "admins": admins,
+        "admin_warning": selectors.admin_warning(admins),
+        "admin_groups_form": AdminGroupsForm(enterprise=enterprise),
+    }
 
 
 def _sso_section(enterprise: Enterprise) -> dict:
@@ -240,6 +251,24 @@ def scim_toggle(request: HttpRequest, slug: str) -> HttpResponse:
             request, "Provisioning is off: requests from your identity provider are refused with 403."
         )
     return redirect(reverse("enterprise:detail", args=[slug]) + "#provisioning")
+
+
+@login_required
+@require_POST
+def admin_groups(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = AdminGroupsForm(request.POST, enterprise=enterprise)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose admin groups among this enterprise's groups.")
+    try:
+        services.enterprise_admin_groups_set(
+            enterprise=enterprise, groups=list(form.cleaned_data["groups"]), actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Admin groups saved: their active members are admins from now on.")
+    return redirect(reverse("enterprise:detail", args=[slug]) + "#admins")
 
 
 CSV_COLUMNS = ["time", *selectors.ACTIVITY_FIELDS]

@@ -388,6 +388,12 @@ class EnterpriseAdmin:
     by_hand: bool
     groups: list[str]
 
+    @property
+    def source(self) -> str:
+        """ "By hand", "Through group Admins", "By hand; through group Admins, through group Owners"."""
+        text = "; ".join((["By hand"] if self.by_hand else []) + [f"through group {g}" for g in self.groups])
+        return text[:1].upper() + text[1:]
+
 
 def enterprise_admins(enterprise: Enterprise) -> list[EnterpriseAdmin]:
     """Everyone administrative_enterprises counts as an admin of `enterprise`, by username."""

@@ -77,7 +77,7 @@ def test_a_mapped_group_makes_its_member_an_admin_and_the_page_says_why(
     assert alex.client.get("/enterprise/").url == PAGE
     text = admin_session.get(PAGE).text
     assert "<td>admin@contoso.example</td>\n            <td>By hand</td>" in text
-    assert "<td>alex@contoso.com</td>\n            <td>through group Plandisc Admins</td>" in text
+    assert "<td>alex@contoso.com</td>\n            <td>Through group Plandisc Admins</td>" in text
     assert _audit(enterprise) == [
         ("admin_granted", "alex@contoso.com through group Plandisc Admins", "admin@contoso.example"),
         ("admin_groups_changed", "Plandisc Admins", "admin@contoso.example"),

@@ -68,6 +68,13 @@ class EnterpriseAdmin(admin.ModelAdmin):
         if switched:
             services.enterprise_scim_toggle(enterprise=obj, enabled=enabled, actor=request.user)
 
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        before = set(form.instance.admins.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        services.enterprise_admins_by_hand_recorded(
+            enterprise=form.instance, before=before, actor=request.user
+        )
+
     def delete_model(self, request: HttpRequest, obj: Enterprise) -> None:
         super().delete_model(request, obj)
         services.enterprise_credentials_changed(enterprise=obj)

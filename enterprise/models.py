@@ -561,10 +561,13 @@ class AuditEvent(models.Model):
     @property
     def done_by(self) -> str:
         """Who made the change, as the page says it: an admin, the identity provider through SCIM (a role
-        granted or revoked by a membership change), or else Plandisc support."""
+        granted or revoked through a group by a membership change), or else Plandisc support."""
         if self.actor_id:
             return self.actor.get_username()
-        if self.action in (self.Action.ADMIN_GRANTED, self.Action.ADMIN_REVOKED):
+        by_group = self.action in (self.Action.ADMIN_GRANTED, self.Action.ADMIN_REVOKED) and (
+            " through group " in self.detail
+        )
+        if by_group:
             return "your identity provider (SCIM)"
         return "Plandisc support"
 

@@ -61,8 +61,26 @@ def enterprise_admin_ensure(*, enterprise: Enterprise, email: str, password: str
         validate_password(password, user)
         user.set_password(password)
         user.save(update_fields=["password"])
-    enterprise.admins.add(user)
+    before = set(enterprise.admins.values_list("pk", flat=True))
+    if user.pk not in before:
+        enterprise.admins.add(user)
+        enterprise_admins_by_hand_recorded(enterprise=enterprise, before=before)
     return user
+
+
+def enterprise_admins_by_hand_recorded(
+    *, enterprise: Enterprise, before: set[int], actor: AbstractBaseUser | None = None
+) -> None:
+    """Record who became or stopped being an admin by hand since the admins were `before` (user pks), e.g.
+    after support staff edited them in the Django admin."""
+    after = dict(enterprise.admins.values_list("pk", "username"))
+    gone = dict(User.objects.filter(pk__in=before - set(after)).values_list("pk", "username"))
+    changes = [(AuditEvent.Action.ADMIN_GRANTED, after[pk]) for pk in sorted(set(after) - before)]
+    changes += [(AuditEvent.Action.ADMIN_REVOKED, gone[pk]) for pk in sorted(gone)]
+    AuditEvent.objects.bulk_create(
+        AuditEvent(enterprise=enterprise, actor=actor, action=action, detail=f"{name} by hand"[:255])
+        for action, name in changes
+    )
 
 
 @transaction.atomic

@@ -241,3 +241,33 @@ def test_grants_and_revokes_are_in_the_django_admin(client, enterprise, scim, al
 
     assert "alex@contoso.com through group Plandisc Admins (deleted)" in text
     assert AuditEvent.objects.filter(action="admin_granted").count() == 1
+
+
+def test_admins_set_by_hand_in_the_django_admin_are_audited(client, enterprise, admin_user):
+    support = UserFactory(username="support@plandisc.example", is_staff=True, is_superuser=True)
+    ada = UserFactory(username="ada@contoso.example")
+    client.force_login(support)
+    url = reverse("admin:enterprise_enterprise_change", args=[enterprise.pk])
+    form = {
+        "name": "Contoso",
+        "slug": "contoso",
+        "scim_enabled": "on",
+        "access_token_lifetime": "3600",
+        "admins": [str(ada.pk)],
+        "scim_tokens-TOTAL_FORMS": "0",
+        "scim_tokens-INITIAL_FORMS": "0",
+    }
+
+    response = client.post(url, form)
+
+    assert response.status_code == HTTPStatus.FOUND, response.text[:2000]
+    assert _audit(enterprise) == [
+        ("admin_granted", "ada@contoso.example by hand", "support@plandisc.example"),
+        ("admin_revoked", "admin@contoso.example by hand", "support@plandisc.example"),
+    ]
+
+
+def test_the_command_records_an_admin_it_makes(enterprise):
+    services.enterprise_admin_ensure(enterprise=enterprise, email="bo@contoso.example", password=None)
+
+    assert _audit(enterprise) == [("admin_granted", "bo@contoso.example by hand", "Plandisc support")]

@@ -478,10 +478,10 @@ def member_update(*, member: Member, profile: dict, manager: Member | None = Non
     was_active = member.active
     _member_store(member, profile, manager)
     if was_active and not member.active:
-        _admin_role_through_member(member=member, granted=False, why="deactivated")
+        member_admin_role_recorded(member=member, granted=False, why="deactivated")
         member_deactivate(member=member)
     elif member.active and not was_active:
-        _admin_role_through_member(member=member, granted=True, why="reactivated")
+        member_admin_role_recorded(member=member, granted=True, why="reactivated")
 
 
 @transaction.atomic(savepoint=False)
@@ -491,7 +491,7 @@ def member_deactivate(*, member: Member) -> None:
         member.set_profile({**member.profile, "active": False})
         _touch(member)
         member.save(update_fields=["profile", "active", "updated_at", "version"])
-        _admin_role_through_member(member=member, granted=False, why="deactivated")
+        member_admin_role_recorded(member=member, granted=False, why="deactivated")
     member_sessions_end(member=member)
 
 
@@ -500,7 +500,7 @@ def member_delete(*, member: Member) -> None:
     """Delete a provisioned member; their group memberships and sessions go with them."""
     member_sessions_end(member=member)
     if member.active:
-        _admin_role_through_member(member=member, granted=False, why="deleted")
+        member_admin_role_recorded(member=member, granted=False, why="deleted")
     member.delete()
 
 
@@ -595,9 +595,10 @@ def _admin_role_through_group(*, group: Group, members, granted: bool, why: str 
     )
 
 
-def _admin_role_through_member(*, member: Member, granted: bool, why: str) -> None:
-    """A member of admin groups became active or stopped being: record the role's grant or revoke. Costs a
-    query only for a member with a login account (one who signed in through single sign-on)."""
+def member_admin_role_recorded(*, member: Member, granted: bool, why: str) -> None:
+    """A member of admin groups became active or stopped being, or got their login account: record the
+    role's grant or revoke through each of those groups. Costs a query only for a member with a login
+    account (one who signed in through single sign-on)."""
     if member.user_id is None:
         return
     groups = Group.objects.filter(

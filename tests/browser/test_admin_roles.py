@@ -53,3 +53,12 @@ def test_a_group_member_administers_until_entra_removes_them(page, site, enterpr
 
     response = page.goto("/enterprise/contoso/")
     assert response.status == HTTPStatus.FORBIDDEN
+    assert list(
+        enterprise.audit_events.filter(action__startswith="admin_")
+        .order_by("id")
+        .values_list("detail", flat=True)
+    ) == [
+        "Plandisc Admins",
+        "ada@contoso.example through group Plandisc Admins (first sign-in)",
+        "ada@contoso.example through group Plandisc Admins",
+    ]

@@ -584,7 +584,9 @@ def _admin_role_recorded(
     )
 
 
-def _admin_role_through_group(*, group: Group, members, granted: bool, why: str = "") -> None:
+def _admin_role_through_group(
+    *, group: Group, members, granted: bool, why: str = "", actor: AbstractBaseUser | None = None
+) -> None:
     names = list(_owned(members, group.enterprise_id).values_list("user_name", flat=True))
     _admin_role_recorded(
         enterprise_id=group.enterprise_id,
@@ -592,6 +594,7 @@ def _admin_role_through_group(*, group: Group, members, granted: bool, why: str 
         group=group.display_name,
         granted=granted,
         why=why,
+        actor=actor,
     )
 
 
@@ -636,14 +639,7 @@ def enterprise_admin_groups_set(
         raise ValidationError("This would leave the enterprise without an admin: keep at least one.")
     for pk, granted in [*((pk, True) for pk in chosen - current), *((pk, False) for pk in current - chosen)]:
         group = Group.objects.get(pk=pk)
-        names = list(_owned(group.members.all(), enterprise.pk).values_list("user_name", flat=True))
-        _admin_role_recorded(
-            enterprise_id=enterprise.pk,
-            user_names=names,
-            group=group.display_name,
-            granted=granted,
-            actor=actor,
-        )
+        _admin_role_through_group(group=group, members=group.members.all(), granted=granted, actor=actor)
     names = (
         enterprise.groups.filter(grants_admin=True)
         .order_by("display_name")

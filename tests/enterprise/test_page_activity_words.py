@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 import pytest
 
+from tests.enterprise.test_page_activity import _rows
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db
@@ -15,11 +16,6 @@ pytestmark = pytest.mark.django_db
 PAGE = "/enterprise/contoso/"
 CSV = "/enterprise/contoso/scim/activity.csv"
 MEMBERS = "/enterprise/contoso/members/"
-
-
-def _rows(text: str) -> list[str]:
-    tbody = re.search(r'<table class="activity">.*?<tbody>(.*?)</tbody>', text, re.S)
-    return re.findall(r"<tr>(.*?)</tr>", tbody[1], re.S) if tbody else []
 
 
 @pytest.fixture

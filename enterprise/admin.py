@@ -68,6 +68,13 @@ class EnterpriseAdmin(admin.ModelAdmin):
         if switched:
             services.enterprise_scim_toggle(enterprise=obj, enabled=enabled, actor=request.user)
 
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        before = set(form.instance.admins.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        services.enterprise_admins_by_hand_recorded(
+            enterprise=form.instance, before=before, actor=request.user
+        )
+
     def delete_model(self, request: HttpRequest, obj: Enterprise) -> None:
         super().delete_model(request, obj)
         services.enterprise_credentials_changed(enterprise=obj)
@@ -153,8 +160,8 @@ class MemberAdmin(ReadOnlyAdmin):
 
 @admin.register(Group)
 class GroupAdmin(ReadOnlyAdmin):
-    list_display = ["display_name", "enterprise", "external_id", "updated_at"]
-    list_filter = ["enterprise"]
+    list_display = ["display_name", "enterprise", "grants_admin", "external_id", "updated_at"]
+    list_filter = ["grants_admin", "enterprise"]
     search_fields = ["display_name", "external_id", "=scim_id"]
     list_select_related = ["enterprise"]
     readonly_fields = [f.name for f in Group._meta.fields]
@@ -162,9 +169,9 @@ class GroupAdmin(ReadOnlyAdmin):
 
 @admin.register(ProvisioningEvent)
 class ProvisioningEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "enterprise", "method", "path", "status", "scim_type", "duration_ms"]
-    list_filter = ["status", "method", "resource_type", "enterprise"]
-    search_fields = ["path", "resource_id", "detail", "enterprise__slug"]
+    list_display = ["created_at", "enterprise", "summary", "method", "path", "status", "duration_ms"]
+    list_filter = ["status", "action", "method", "resource_type", "enterprise"]
+    search_fields = ["path", "resource_id", "=target_id", "target_label", "detail", "enterprise__slug"]
     list_select_related = ["enterprise"]
     date_hierarchy = "created_at"
     show_full_result_count = False

@@ -226,11 +226,56 @@ def scim_toggle(request: Request, slug: str) -> Response:
 
 @api_view(["GET"])
 def activity(request: Request, slug: str) -> Response:
-    """The enterprise's SCIM requests, newest first, paged; `?errors=1` keeps the failed ones."""
+    """The enterprise's SCIM requests, newest first, paged; `?kind=errors` keeps the failed ones,
+    `?kind=changes` the changes, `?target=<SCIM id>` those about one member or group."""
     enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
-    events = selectors.provisioning_activity(
-        enterprise, errors_only=request.query_params.get("errors") == "1"
-    )
+    events = selectors.provisioning_activity(enterprise, selectors.ActivityFilter.of(request.query_params))
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(events, request)
     return paginator.get_paginated_response(ProvisioningEventSerializer(page, many=True).data)
+
+
+def _admins_body(enterprise) -> dict:
+    admins = selectors.enterprise_admins(enterprise)
+    return {
+        "admins": [
+            {"username": a.user.get_username(), "by_hand": a.by_hand, "groups": a.groups} for a in admins
+        ],
+        "admin_groups": [
+            {"id": str(g.scim_id), "display_name": g.display_name}
+            for g in enterprise.groups.filter(grants_admin=True).order_by("display_name")
+        ],
+        "warning": selectors.admin_warning(admins),
+    }
+
+
+@api_view(["GET"])
+def admins(request: Request, slug: str) -> Response:
+    """The enterprise's admins, each with where the role comes from (by hand, through which groups), and the
+    groups that grant it (by SCIM id)."""
+    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    return Response(_admins_body(enterprise))
+
+
+class AdminGroupsSerializer(serializers.Serializer):
+    groups = serializers.ListField(child=serializers.UUIDField(), allow_empty=True)
+
+
+@api_view(["POST"])
+@parser_classes([JSONParser])
+def admin_groups(request: Request, slug: str) -> Response:
+    """Set the groups (SCIM ids) whose active members are admins; 400 if no admin would remain."""
+    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    serializer = AdminGroupsSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    wanted = set(serializer.validated_data["groups"])
+    groups = list(enterprise.groups.filter(scim_id__in=wanted))
+    if len(groups) != len(wanted):
+        return Response(
+            {"groups": ["Every group must be one of this enterprise's."]}, status.HTTP_400_BAD_REQUEST
+        )
+    try:
+        services.enterprise_admin_groups_set(enterprise=enterprise, groups=groups, actor=request.user)
+    except ValidationError as exc:
+        return Response({"__all__": exc.messages}, status.HTTP_400_BAD_REQUEST)
+    return Response(_admins_body(enterprise))

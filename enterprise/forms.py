@@ -1,6 +1,6 @@
 from django import forms
 
-from enterprise.models import FederationTrust
+from enterprise.models import Enterprise, FederationTrust, Group
 
 
 class ScimToggleForm(forms.Form):
@@ -56,3 +56,20 @@ class FederationForm(forms.Form):
         if not (data.get("issuer") and data.get("jwks_url")):
             raise forms.ValidationError("Enter the Entra tenant ID, or both the issuer and the JWKS URL.")
         return data
+
+
+class AdminGroupsForm(forms.Form):
+    """The enterprise's groups whose active members are its admins."""
+
+    groups = forms.ModelMultipleChoiceField(
+        label="Admin groups",
+        queryset=Group.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, enterprise: Enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = enterprise.groups.order_by("display_name")
+        self.fields["groups"].queryset = groups
+        self.fields["groups"].initial = [g.pk for g in groups if g.grants_admin]

@@ -411,6 +411,9 @@ class Group(ProvisionedResource):
 
     display_name = models.CharField(max_length=255)
     members = models.ManyToManyField(Member, through="GroupMembership", related_name="groups", blank=True)
+    # Its active members whose login account the enterprise owns are the enterprise's admins (see
+    # selectors.administered_enterprises). Set on the Enterprise page, never through SCIM.
+    grants_admin = models.BooleanField("grants the Enterprise admin role", default=False)
 
     class Meta(ProvisionedResource.Meta):
         constraints = [
@@ -453,7 +456,37 @@ class ProvisioningEvent(models.Model):
         "detail",
         "user_agent",
         "credential",
+        "action",
+        "summary",
+        "target_type",
+        "target_id",
+        "target_label",
     )
+
+    class Action(models.TextChoices):
+        """What a request did, for the filters and the members view; `summary` says it in words."""
+
+        CREATED = "created"
+        UPDATED = "updated"
+        DEACTIVATED = "deactivated"
+        REACTIVATED = "reactivated"
+        DELETED = "deleted"
+        RENAMED = "renamed"
+        MEMBERS_CHANGED = "members_changed"
+        LOOKED_UP = "looked_up"
+        TEST_CONNECTION = "test_connection"
+        READ = "read"
+        FAILED = "failed"
+
+    CHANGES = [
+        Action.CREATED,
+        Action.UPDATED,
+        Action.DEACTIVATED,
+        Action.REACTIVATED,
+        Action.DELETED,
+        Action.RENAMED,
+        Action.MEMBERS_CHANGED,
+    ]
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="provisioning_events")
     created_at = models.DateTimeField(default=timezone.now)
@@ -468,10 +501,22 @@ class ProvisioningEvent(models.Model):
     user_agent = models.CharField(max_length=255, blank=True)
     # Which credential the request used ("SCIM token pdscim_…a1b2", "federation"): never a secret.
     credential = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices, blank=True)
+    # What the request did and to whom, in words, as it happened: readable after the target is deleted.
+    summary = models.CharField(max_length=500, blank=True)
+    # The member or group it concerned: "User" or "Group", its SCIM id, and its userName or displayName then.
+    target_type = models.CharField(max_length=32, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["enterprise", "-created_at"], name="provisioning_event_recent_idx")]
+        indexes = [
+            models.Index(fields=["enterprise", "-created_at"], name="provisioning_event_recent_idx"),
+            models.Index(
+                fields=["enterprise", "target_id", "-created_at"], name="provisioning_event_target_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status}"
@@ -495,6 +540,9 @@ class AuditEvent(models.Model):
         DOMAIN_VERIFIED = "domain_verified", "Email domain verified"
         DOMAIN_REMOVED = "domain_removed", "Email domain removed"
         DOMAIN_RECLAIMED = "domain_reclaimed", "Email domain reclaimed by Plandisc support"
+        ADMIN_GROUPS_CHANGED = "admin_groups_changed", "Admin groups changed"
+        ADMIN_GRANTED = "admin_granted", "Enterprise admin role granted"
+        ADMIN_REVOKED = "admin_revoked", "Enterprise admin role revoked"
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(
@@ -509,6 +557,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def done_by(self) -> str:
+        """Who made the change, as the page says it: an admin, the identity provider through SCIM (a role
+        granted or revoked through a group by a membership change), or else Plandisc support."""
+        if self.actor_id:
+            return self.actor.get_username()
+        by_group = self.action in (self.Action.ADMIN_GRANTED, self.Action.ADMIN_REVOKED) and (
+            " through group " in self.detail
+        )
+        if by_group:
+            return "your identity provider (SCIM)"
+        return "Plandisc support"
 
 
 class SsoConnectionQuerySet(models.QuerySet):

@@ -12,7 +12,7 @@ from http import HTTPStatus
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.http import Http404
 from django.utils.timesince import timesince
@@ -22,6 +22,7 @@ from enterprise.models import (
     Enterprise,
     FederationTrust,
     Group,
+    GroupMembership,
     Member,
     OAuthClient,
     ProvisioningEvent,
@@ -31,6 +32,11 @@ from enterprise.models import (
 HEALTH_WINDOW = timedelta(hours=24)
 # What the activity table, its CSV and the API show of each SCIM request, after its time.
 ACTIVITY_FIELDS = [
+    "action",
+    "summary",
+    "target_type",
+    "target_id",
+    "target_label",
     "method",
     "path",
     "resource_type",
@@ -46,9 +52,30 @@ ACTIVITY_FIELDS = [
 CHART_HOURS = 7 * 24
 
 
+def administered_enterprises(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Enterprise]:
+    """
+    The enterprises `user` administers, decided now, on every request: those that made them an admin by hand
+    (Enterprise.admins), and those whose admin groups (Group.grants_admin) have `user` as the login account
+    of an active member, when that enterprise owns the account (LoginAccount; its single sign-on made it).
+    So a person Entra removes from the group, deactivates or deletes loses the role at their next request,
+    and a role never reaches an account another enterprise owns.
+    """
+    if not user.is_authenticated:
+        return Enterprise.objects.none()
+    by_hand = Enterprise.admins.through.objects.filter(enterprise=OuterRef("pk"), user=user)
+    by_group = Member.objects.filter(
+        enterprise=OuterRef("pk"),
+        user=user,
+        active=True,
+        groups__grants_admin=True,
+        user__login_account__enterprise=OuterRef("pk"),
+    )
+    return Enterprise.objects.filter(Exists(by_hand) | Exists(by_group))
+
+
 def enterprise_for_admin(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> Enterprise:
     """The enterprise with this slug if `user` administers it. Anyone else gets 403, existing or not."""
-    enterprise = user.administered_enterprises.filter(slug=slug).first() if user.is_authenticated else None
+    enterprise = administered_enterprises(user).filter(slug=slug).first()
     if enterprise is None:
         raise PermissionDenied("You are not an admin of this enterprise.")
     return enterprise
@@ -118,12 +145,41 @@ class Outcome(models.TextChoices):
         return cls.CLIENT_ERROR if status >= 400 else cls.SUCCESS
 
 
+@dataclass(frozen=True)
+class ActivityFilter:
+    """Which requests the activity table, its CSV and the API show: `kind` "changes" (what changed members
+    and groups), "errors" (failed requests) or "" (all); `target` the SCIM id of one member or group, which
+    keeps finding what happened to them after they are deleted."""
+
+    KINDS = {"": "All requests", "changes": "Changes only", "errors": "Errors only"}
+
+    kind: str = ""
+    target: str = ""
+
+    @classmethod
+    def of(cls, params) -> "ActivityFilter":
+        kind = params.get("kind") or ""
+        return cls(kind=kind if kind in cls.KINDS else "", target=(params.get("target") or "")[:64])
+
+
 def provisioning_activity(
-    enterprise: Enterprise, *, errors_only: bool = False
+    enterprise: Enterprise, shown: ActivityFilter = ActivityFilter()
 ) -> QuerySet[ProvisioningEvent]:
     """The enterprise's SCIM requests, newest first."""
     events = enterprise.provisioning_events.all()
-    return events.filter(status__gte=400) if errors_only else events
+    if shown.kind == "errors":
+        events = events.filter(status__gte=400)
+    elif shown.kind == "changes":
+        events = events.filter(action__in=ProvisioningEvent.CHANGES)
+    if shown.target:
+        events = events.filter(target_id=shown.target)
+    return events
+
+
+def activity_target_label(enterprise: Enterprise, target_id: str) -> str:
+    """The userName or displayName the member or group with this SCIM id had when last recorded."""
+    labels = enterprise.provisioning_events.filter(target_id=target_id).exclude(target_label="")
+    return labels.values_list("target_label", flat=True).first() or target_id
 
 
 @dataclass(frozen=True)
@@ -289,3 +345,86 @@ def provisioned_members(enterprise: Enterprise, *, search: str = "", state: str 
     if state:
         members = members.filter(active=(state == "active"))
     return members
+
+
+@dataclass(frozen=True)
+class MemberHistory:
+    """The requests that created a member, last changed them, and last (de)activated them (None: not in
+    the activity kept, e.g. made before it was recorded or pruned since)."""
+
+    created: ProvisioningEvent | None = None
+    changed: ProvisioningEvent | None = None
+    activeness: ProvisioningEvent | None = None
+
+
+def member_histories(enterprise: Enterprise, members: list[Member]) -> dict[str, MemberHistory]:
+    """MemberHistory by SCIM id for a page of members, in one query."""
+    Action = ProvisioningEvent.Action
+    events = enterprise.provisioning_events.filter(
+        target_id__in=[str(m.scim_id) for m in members],
+        action__in=[Action.CREATED, Action.UPDATED, Action.DEACTIVATED, Action.REACTIVATED],
+    ).only("created_at", "method", "path", "credential", "action", "target_id")
+    found: dict[str, dict] = {}
+    for event in events.order_by("-created_at", "-id"):
+        history = found.setdefault(event.target_id, {})
+        history.setdefault("changed", event)
+        if event.action == Action.CREATED:
+            history.setdefault("created", event)
+        if event.action in (Action.DEACTIVATED, Action.REACTIVATED):
+            history.setdefault("activeness", event)
+    return {target: MemberHistory(**history) for target, history in found.items()}
+
+
+def group_listing(enterprise: Enterprise) -> QuerySet[Group]:
+    """The enterprise's groups by name, with their member counts."""
+    return enterprise.groups.order_by("display_name", "pk").annotate(member_count=Count("memberships"))
+
+
+@dataclass(frozen=True)
+class EnterpriseAdmin:
+    """An admin and where their role comes from: set by hand, and/or through these admin groups."""
+
+    user: AbstractBaseUser
+    by_hand: bool
+    groups: list[str]
+
+    @property
+    def source(self) -> str:
+        """ "By hand", "Through group Admins", "By hand; through group Admins, through group Owners"."""
+        text = "; ".join((["By hand"] if self.by_hand else []) + [f"through group {g}" for g in self.groups])
+        return text[:1].upper() + text[1:]
+
+
+def enterprise_admins(enterprise: Enterprise) -> list[EnterpriseAdmin]:
+    """Everyone administrative_enterprises counts as an admin of `enterprise`, by username."""
+    sources: dict[int, tuple] = {u.pk: (u, True, []) for u in enterprise.admins.all()}
+    through_groups = (
+        GroupMembership.objects.filter(
+            group__enterprise=enterprise,
+            group__grants_admin=True,
+            member__active=True,
+            member__user__login_account__enterprise=enterprise,
+        )
+        .select_related("member__user", "group")
+        .order_by("group__display_name")
+    )
+    for membership in through_groups:
+        user = membership.member.user
+        sources.setdefault(user.pk, (user, False, []))[2].append(membership.group.display_name)
+    admins = [EnterpriseAdmin(user, by_hand, groups) for user, by_hand, groups in sources.values()]
+    return sorted(admins, key=lambda admin: admin.user.get_username().lower())
+
+
+def admin_warning(admins: list[EnterpriseAdmin]) -> str:
+    """What the page says when the enterprise's admins are at the identity provider's mercy, or gone."""
+    if not admins:
+        return (
+            "No admin remains: nobody can manage this enterprise. Add someone to an admin group in Entra, "
+            "or ask Plandisc support."
+        )
+    if not any(admin.by_hand for admin in admins):
+        return (
+            "Every admin comes from an Entra group: if Entra removes them all, nobody can manage this "
+            "enterprise until someone is added again."
+        )
+    return ""

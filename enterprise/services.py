@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from enterprise import federation
+from enterprise import federation, selectors
 from enterprise.models import (
     AccessToken,
     AuditEvent,
@@ -61,8 +61,26 @@ def enterprise_admin_ensure(*, enterprise: Enterprise, email: str, password: str
         validate_password(password, user)
         user.set_password(password)
         user.save(update_fields=["password"])
-    enterprise.admins.add(user)
+    before = set(enterprise.admins.values_list("pk", flat=True))
+    if user.pk not in before:
+        enterprise.admins.add(user)
+        enterprise_admins_by_hand_recorded(enterprise=enterprise, before=before)
     return user
+
+
+def enterprise_admins_by_hand_recorded(
+    *, enterprise: Enterprise, before: set[int], actor: AbstractBaseUser | None = None
+) -> None:
+    """Record who became or stopped being an admin by hand since the admins were `before` (user pks), e.g.
+    after support staff edited them in the Django admin."""
+    after = dict(enterprise.admins.values_list("pk", "username"))
+    gone = dict(User.objects.filter(pk__in=before - set(after)).values_list("pk", "username"))
+    changes = [(AuditEvent.Action.ADMIN_GRANTED, after[pk]) for pk in sorted(set(after) - before)]
+    changes += [(AuditEvent.Action.ADMIN_REVOKED, gone[pk]) for pk in sorted(gone)]
+    AuditEvent.objects.bulk_create(
+        AuditEvent(enterprise=enterprise, actor=actor, action=action, detail=f"{name} by hand"[:255])
+        for action, name in changes
+    )
 
 
 @transaction.atomic
@@ -457,7 +475,10 @@ def member_update(*, member: Member, profile: dict, manager: Member | None = Non
     was_active = member.active
     _member_store(member, profile, manager)
     if was_active and not member.active:
+        member_admin_role_recorded(member=member, granted=False, why="deactivated")
         member_deactivate(member=member)
+    elif member.active and not was_active:
+        member_admin_role_recorded(member=member, granted=True, why="reactivated")
 
 
 @transaction.atomic(savepoint=False)
@@ -467,6 +488,7 @@ def member_deactivate(*, member: Member) -> None:
         member.set_profile({**member.profile, "active": False})
         _touch(member)
         member.save(update_fields=["profile", "active", "updated_at", "version"])
+        member_admin_role_recorded(member=member, granted=False, why="deactivated")
     member_sessions_end(member=member)
 
 
@@ -474,6 +496,8 @@ def member_deactivate(*, member: Member) -> None:
 def member_delete(*, member: Member) -> None:
     """Delete a provisioned member; their group memberships and sessions go with them."""
     member_sessions_end(member=member)
+    if member.active:
+        member_admin_role_recorded(member=member, granted=False, why="deleted")
     member.delete()
 
 
@@ -495,7 +519,12 @@ def group_save(*, group: Group, display_name: str, external_id: str | None) -> N
 
 def group_members_add(*, group: Group, member_ids: list[int]) -> None:
     """Add members by primary key (they must be the group's enterprise's); ones already in stay as they are.
-    One INSERT whatever the group's size: its members are never loaded."""
+    One INSERT whatever the group's size: its members are never loaded (except for an admin group, whose new
+    members are granted the admin role and recorded)."""
+    if group.grants_admin and member_ids:
+        present = GroupMembership.objects.filter(group=group, member__in=member_ids).values("member")
+        added = Member.objects.filter(pk__in=member_ids).exclude(pk__in=present)
+        _admin_role_through_group(group=group, members=added, granted=True)
     GroupMembership.objects.bulk_create(
         [GroupMembership(group=group, member_id=pk) for pk in member_ids],
         ignore_conflicts=True,
@@ -503,19 +532,122 @@ def group_members_add(*, group: Group, member_ids: list[int]) -> None:
     )
 
 
-def group_members_remove(*, group: Group, where: Q | None = None, keep: list[int] | None = None) -> None:
-    """Remove the memberships matching `where` (all without it), except those of the members in `keep`."""
+def group_members_remove(*, group: Group, where: Q | None = None, keep: list[int] | None = None) -> int:
+    """Remove the memberships matching `where` (all without it), except those of the members in `keep`;
+    returns how many went."""
     memberships = GroupMembership.objects.filter(group=group)
     if where is not None:
         memberships = memberships.filter(where)
     if keep is not None:
         memberships = memberships.exclude(member__in=keep)
-    memberships.delete()
+    if group.grants_admin:
+        members = Member.objects.filter(pk__in=list(memberships.values_list("member", flat=True)))
+        _admin_role_through_group(group=group, members=members, granted=False)
+    removed, _ = memberships.delete()
+    return removed
 
 
 @transaction.atomic(savepoint=False)
 def group_delete(*, group: Group) -> None:
+    if group.grants_admin:
+        _admin_role_through_group(
+            group=group, members=group.members.all(), granted=False, why="group deleted"
+        )
     group.delete()
+
+
+# The Enterprise admin role through admin groups. Who holds it is decided on each request
+# (selectors.administered_enterprises); these record each grant and revoke as it happens.
+
+
+def _owned(members, enterprise_id: int):
+    """The active members whose login account the enterprise owns: the only ones a group makes admins."""
+    return members.filter(active=True, user__login_account__enterprise=enterprise_id)
+
+
+def _admin_role_recorded(
+    *, enterprise_id: int, user_names: list[str], group: str, granted: bool, why: str = "", actor=None
+) -> None:
+    action = AuditEvent.Action.ADMIN_GRANTED if granted else AuditEvent.Action.ADMIN_REVOKED
+    reason = f" ({why})" if why else ""
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            enterprise_id=enterprise_id,
+            actor=actor,
+            action=action,
+            detail=f"{name} through group {group}{reason}"[:255],
+        )
+        for name in user_names
+    )
+
+
+def _admin_role_through_group(
+    *, group: Group, members, granted: bool, why: str = "", actor: AbstractBaseUser | None = None
+) -> None:
+    names = list(_owned(members, group.enterprise_id).values_list("user_name", flat=True))
+    _admin_role_recorded(
+        enterprise_id=group.enterprise_id,
+        user_names=names,
+        group=group.display_name,
+        granted=granted,
+        why=why,
+        actor=actor,
+    )
+
+
+def member_admin_role_recorded(*, member: Member, granted: bool, why: str) -> None:
+    """A member of admin groups became active or stopped being, or got their login account: record the
+    role's grant or revoke through each of those groups. Costs a query only for a member with a login
+    account (one who signed in through single sign-on)."""
+    if member.user_id is None:
+        return
+    groups = Group.objects.filter(
+        memberships__member=member,
+        grants_admin=True,
+        enterprise__login_accounts__user=member.user_id,
+    ).values_list("display_name", flat=True)
+    for name in groups:
+        _admin_role_recorded(
+            enterprise_id=member.enterprise_id,
+            user_names=[member.user_name],
+            group=name,
+            granted=granted,
+            why=why,
+        )
+
+
+@transaction.atomic
+def enterprise_admin_groups_set(
+    *, enterprise: Enterprise, groups: list[Group], actor: AbstractBaseUser | None = None
+) -> None:
+    """
+    Make exactly these of the enterprise's groups grant the Enterprise admin role to their active members
+    (whose login accounts the enterprise owns). Records the change, and each member who gains or loses the
+    role through it. Raises ValidationError, changing nothing, when no admin would remain.
+    """
+    Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+    chosen = {group.pk for group in groups if group.enterprise_id == enterprise.pk}
+    current = set(enterprise.groups.filter(grants_admin=True).values_list("pk", flat=True))
+    if chosen == current:
+        return
+    enterprise.groups.filter(pk__in=current - chosen).update(grants_admin=False)
+    enterprise.groups.filter(pk__in=chosen - current).update(grants_admin=True)
+    if not selectors.enterprise_admins(enterprise):
+        raise ValidationError("This would leave the enterprise without an admin: keep at least one.")
+    for pk, granted in [*((pk, True) for pk in chosen - current), *((pk, False) for pk in current - chosen)]:
+        group = Group.objects.get(pk=pk)
+        _admin_role_through_group(group=group, members=group.members.all(), granted=granted, actor=actor)
+    names = (
+        enterprise.groups.filter(grants_admin=True)
+        .order_by("display_name")
+        .values_list("display_name", flat=True)
+    )
+    AuditEvent.objects.create(
+        enterprise=enterprise,
+        actor=actor,
+        action=AuditEvent.Action.ADMIN_GROUPS_CHANGED,
+        detail=(", ".join(names) or "none")[:255],
+    )
 
 
 def provisioning_events_record(*, events: list[dict]) -> None:

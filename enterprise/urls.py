@@ -21,6 +21,7 @@ urlpatterns = [
     path("<slug:slug>/scim/federation/remove/", views.federation_revoke, name="federation-revoke"),
     path("<slug:slug>/scim/activity.csv", views.activity_csv, name="activity-csv"),
     path("<slug:slug>/members/", views.members, name="members"),
+    path("<slug:slug>/admins/groups/", views.admin_groups, name="admin-groups"),
     # JSON API for the same actions (session auth + CSRF), for scripts and automation.
     path("<slug:slug>/api/scim/", api.scim_settings, name="api-scim"),
     path("<slug:slug>/api/scim/tokens/", api.token_rotate, name="api-token-rotate"),
@@ -36,4 +37,6 @@ urlpatterns = [
     path("<slug:slug>/api/scim/federation/", api.federation_save, name="api-federation-save"),
     path("<slug:slug>/api/scim/federation/revoke/", api.federation_revoke, name="api-federation-revoke"),
     path("<slug:slug>/api/scim/activity/", api.activity, name="api-activity"),
+    path("<slug:slug>/api/admins/", api.admins, name="api-admins"),
+    path("<slug:slug>/api/admins/groups/", api.admin_groups, name="api-admin-groups"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from enterprise import selectors, services
 from enterprise.forms import (
+    AdminGroupsForm,
     ClientSecretForm,
     FederationForm,
     MemberSearchForm,
@@ -42,7 +43,7 @@ def _render(
     request: HttpRequest, enterprise: Enterprise, template: str, context: dict, status: int = 200
 ) -> HttpResponse:
     """Render an enterprise page, with the admin's other enterprises for the switcher."""
-    enterprises = request.user.administered_enterprises.all()
+    enterprises = selectors.administered_enterprises(request.user)
     return render(
         request, template, {"enterprise": enterprise, "enterprises": enterprises, **context}, status=status
     )
@@ -52,7 +53,7 @@ def _render(
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The Enterprise link: straight to the admin's enterprise, or a choice when they administer several."""
-    enterprises = list(request.user.administered_enterprises.all())
+    enterprises = list(selectors.administered_enterprises(request.user))
     if not enterprises and SSO_MEMBER_SESSION_KEY in request.session:
         # A member signed in through single sign-on: the page that says who they are, not a refusal.
         return redirect("sso:signed-in")
@@ -83,8 +84,8 @@ def _render_detail(
     initial = {"subject": trust.subject, "audience": trust.audience, "issuer": trust.issuer} if trust else {}
     if trust:
         initial["jwks_url"] = trust.jwks_url
-    errors_only = request.GET.get("errors") == "1"
-    events = selectors.provisioning_activity(enterprise, errors_only=errors_only)
+    shown = selectors.ActivityFilter.of(request.GET)
+    events = selectors.provisioning_activity(enterprise, shown)
     activity = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
         request,
@@ -97,7 +98,9 @@ def _render_detail(
             "chart": _chart_drawing(selectors.activity_chart(enterprise, now)),
             "activity": activity,
             "activity_rows": [(event, selectors.Outcome.of(event.status)) for event in activity],
-            "errors_only": errors_only,
+            "shown": shown,
+            "activity_kinds": selectors.ActivityFilter.KINDS.items(),
+            "target_label": selectors.activity_target_label(enterprise, shown.target) if shown.target else "",
             "changes": enterprise.audit_events.select_related("actor")[:10],
             "oauth": oauth,
             "client_secret": client_secret,
@@ -106,6 +109,7 @@ def _render_detail(
             "federation_form": federation_form or FederationForm(initial=initial),
             "auth_method": _auth_method(oauth, plaintext, client_secret, federation_form),
             "sso": _sso_section(enterprise),
+            **_admins_section(enterprise),
         },
         status=status,
     )
@@ -120,6 +124,15 @@ def _auth_method(oauth: selectors.OAuthSettings, plaintext: str, client_secret: 
     if federation_form is not None or oauth.trust:
         return "federation"
     return "oauth" if oauth.secrets else "token"
+
+
+def _admins_section(enterprise: Enterprise) -> dict:
+    admins = selectors.enterprise_admins(enterprise)
+    return {
+        "admins": admins,
+        "admin_warning": selectors.admin_warning(admins),
+        "admin_groups_form": AdminGroupsForm(enterprise=enterprise),
+    }
 
 
 def _sso_section(enterprise: Enterprise) -> dict:
@@ -240,6 +253,24 @@ def scim_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(reverse("enterprise:detail", args=[slug]) + "#provisioning")
 
 
+@login_required
+@require_POST
+def admin_groups(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = AdminGroupsForm(request.POST, enterprise=enterprise)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose admin groups among this enterprise's groups.")
+    try:
+        services.enterprise_admin_groups_set(
+            enterprise=enterprise, groups=list(form.cleaned_data["groups"]), actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Admin groups saved: their active members are admins from now on.")
+    return redirect(reverse("enterprise:detail", args=[slug]) + "#admins")
+
+
 CSV_COLUMNS = ["time", *selectors.ACTIVITY_FIELDS]
 
 
@@ -259,30 +290,15 @@ def _csv_cell(value: object) -> object:
 
 
 def _csv_row(event: ProvisioningEvent) -> list:
-    return [
-        _csv_cell(value)
-        for value in (
-            event.created_at.isoformat(),
-            event.method,
-            event.path,
-            event.resource_type,
-            event.resource_id,
-            event.status,
-            selectors.Outcome.of(event.status).value,
-            event.scim_type,
-            event.detail,
-            event.duration_ms,
-            event.user_agent,
-            event.credential,
-        )
-    ]
+    computed = {"time": event.created_at.isoformat(), "outcome": selectors.Outcome.of(event.status).value}
+    return [_csv_cell(computed[c] if c in computed else getattr(event, c)) for c in CSV_COLUMNS]
 
 
 @login_required
 @require_GET
 def activity_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
-    events = selectors.provisioning_activity(enterprise, errors_only=request.GET.get("errors") == "1")
+    events = selectors.provisioning_activity(enterprise, selectors.ActivityFilter.of(request.GET))
     writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
     def lines():
@@ -305,7 +321,15 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         enterprise, search=search.get("q", ""), state=search.get("state", "")
     )
     page = Paginator(found, MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(request, enterprise, "enterprise/members.html", {"form": form, "page": page})
+    histories = selectors.member_histories(enterprise, list(page))
+    rows = [(member, histories.get(str(member.scim_id))) for member in page]
+    groups = selectors.group_listing(enterprise)
+    return _render(
+        request,
+        enterprise,
+        "enterprise/members.html",
+        {"form": form, "page": page, "rows": rows, "groups": groups},
+    )
 
 
 # The activity chart's drawing, in SVG user units. Each hour is a slot holding one stacked bar.

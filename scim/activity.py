@@ -14,13 +14,38 @@ import logging
 import threading
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from enterprise import services
+from enterprise.models import ProvisioningEvent
 
 logger = logging.getLogger(__name__)
+
+Action = ProvisioningEvent.Action
+
+
+@dataclass
+class Note:
+    """
+    What a request did, in words, and to whom: filled by the handler and the adapter from what they already
+    hold (the resource they loaded or wrote, the counts the writes returned), never by an extra query. The
+    pipeline records it with the request's activity row.
+    """
+
+    action: str = ""
+    summary: str = ""
+    target_type: str = ""  # "User" or "Group"
+    target_id: str = ""  # its SCIM id
+    target_label: str = ""  # its userName or displayName, as it was then
+
+    def target(self, target_type: str, target_id: object, label: str) -> None:
+        self.target_type, self.target_id, self.target_label = target_type, str(target_id or ""), label
+
+    def says(self, action: str, summary: str) -> None:
+        self.action, self.summary = action, summary
 
 
 class Batch:

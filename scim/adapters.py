@@ -18,6 +18,7 @@ from django.db.models import Q, prefetch_related_objects
 from enterprise import services
 from enterprise.models import Group, Member
 from scim import documents
+from scim.activity import Action
 from scim.auth import Call
 from scim.errors import ScimError, bad_request
 from scim.filters import MembershipFilter
@@ -145,6 +146,7 @@ class MemberAdapter(ResourceAdapter):
         if extension:
             profile[ENTERPRISE_USER] = extension
         self.created = self.obj.pk is None
+        before, was_active, manager_before = self.obj.profile, self.obj.active, self.obj.manager_id
         try:
             if self.created:
                 self.obj = services.member_create(
@@ -154,6 +156,22 @@ class MemberAdapter(ResourceAdapter):
                 services.member_update(member=self.obj, profile=profile, manager=manager)
         except (ValidationError, IntegrityError) as error:
             raise self.refused(error) from None
+        member = self.obj
+        self.call.note.target("User", member.scim_id, member.user_name)
+        if self.created:
+            self.call.note.says(Action.CREATED, f"Created member {member.user_name}")
+            return
+        changed = [n for n in documents.changed_attributes(before, profile) if n != "active"]
+        if manager_before != member.manager_id:
+            changed.append("manager")
+        if was_active != member.active:
+            action = Action.REACTIVATED if member.active else Action.DEACTIVATED
+            also = f"; updated {', '.join(changed)}" if changed else ""
+            self.call.note.says(action, f"{action.label} {member.user_name}{also}")
+        else:
+            self.call.note.says(
+                Action.UPDATED, f"Updated {member.user_name}: {', '.join(changed) or 'no changes'}"
+            )
 
     def _manager(self, reference: dict | None) -> Member | None:
         value = (reference or {}).get("value")
@@ -170,6 +188,7 @@ class MemberAdapter(ResourceAdapter):
 
     def delete(self) -> None:
         services.member_delete(member=self.obj)
+        self.call.note.says(Action.DELETED, f"Deleted member {self.obj.user_name}")
 
 
 def _manager_as_object(document: dict) -> dict:
@@ -199,6 +218,7 @@ class GroupAdapter(ResourceAdapter):
         self.member_operations: list[documents.Operation] = []
         self.created = False  # save() inserted the row: it has no members to replace
         self.empty = False  # known to have no members (created without any): nothing to read back
+        self.named = ""  # the userName of the one member a members operation named, for activity
 
     @staticmethod
     def for_listing(queryset, with_related: bool):
@@ -246,6 +266,7 @@ class GroupAdapter(ResourceAdapter):
     def save(self) -> None:
         group = self.obj
         self.created = group.pk is None
+        old_name = group.display_name
         if self.created:
             group.enterprise = self.call.enterprise
         try:
@@ -256,34 +277,56 @@ class GroupAdapter(ResourceAdapter):
             )
         except (ValidationError, IntegrityError) as error:
             raise self.refused(error) from None
+        self.call.note.target("Group", group.scim_id, group.display_name)
         self.empty = self.created and not any(op.value for op in self.member_operations)
+        said = []
+        if self.created:
+            said.append(f"Created group {group.display_name}")
+        elif old_name != group.display_name:
+            said.append(f"Renamed group {old_name} → {group.display_name}")
         for operation in self.member_operations:
-            self._apply_members(operation)
+            said += self._apply_members(operation)
+        if self.created:
+            action = Action.CREATED
+        elif old_name != group.display_name:
+            action = Action.RENAMED
+        else:
+            action = Action.MEMBERS_CHANGED if said else Action.UPDATED
+        self.call.note.says(action, "; ".join(said) or f"Updated group {group.display_name}: no changes")
 
-    def _apply_members(self, operation: documents.Operation) -> None:
+    def _apply_members(self, operation: documents.Operation) -> list[str]:
+        """Apply one members operation; what it did, in words."""
         group, value = self.obj, operation.value
+        self.named = ""
         path = documents.PATH.match(operation.path or "members")
         if path["sub"]:
             raise bad_request(f"The path '{operation.path}' cannot be changed; use 'members'.", "invalidPath")
         if operation.op == "remove":
             if path["filter"]:
-                services.group_members_remove(group=group, where=MembershipFilter.to_q(path["filter"]))
+                where = MembershipFilter.to_q(path["filter"])
             elif value:
                 # Entra's default dialect: remove the listed members only. Ids no longer known are ignored.
                 where = Q(member__in=self._members(value, strict=False))
-                services.group_members_remove(group=group, where=where)
             else:
-                services.group_members_remove(group=group)
-            return
+                where = None
+            removed = services.group_members_remove(group=group, where=where)
+            return [f"Removed {_count(removed, self.named)} from {group.display_name}"] if removed else []
         if path["filter"]:
             raise bad_request("Add members with path 'members' and a value list.", "invalidPath")
         members = self._members(value, strict=True)
+        said = []
         if operation.op == "replace" and not self.created:
-            services.group_members_remove(group=group, keep=members)
+            removed = services.group_members_remove(group=group, keep=members)
+            if removed:
+                said.append(f"Removed {_count(removed)} from {group.display_name}")
         services.group_members_add(group=group, member_ids=members)
+        if members:
+            said.append(f"Added {_count(len(members), self.named)} to {group.display_name}")
+        return said
 
     def _members(self, value, strict: bool) -> list[int]:
-        """Primary keys of the members a value list names; with `strict`, every one must be ours."""
+        """Primary keys of the members a value list names; with `strict`, every one must be ours. The
+        userName of the one found, when one is, is kept in `named`, for activity."""
         items = value if isinstance(value, list) else [value]
         ids = {}
         for item in items:
@@ -297,18 +340,26 @@ class GroupAdapter(ResourceAdapter):
                     raise bad_request(f"The member '{raw[:100]}' is not a user of this enterprise.") from None
         if not ids:
             return []
-        found = dict(
-            Member.objects.filter(enterprise=self.call.enterprise, scim_id__in=list(ids)).values_list(
-                "scim_id", "pk"
-            )
+        rows = Member.objects.filter(enterprise=self.call.enterprise, scim_id__in=list(ids)).values_list(
+            "scim_id", "pk", "user_name"
         )
+        found = {scim_id: (pk, user_name) for scim_id, pk, user_name in rows}
         missing = [raw for key, raw in ids.items() if key not in found]
         if strict and missing:
             raise bad_request(f"These members are not users of this enterprise: {', '.join(missing[:20])}.")
-        return list(found.values())
+        self.named = next(iter(found.values()))[1] if len(found) == 1 else ""
+        return [pk for pk, _ in found.values()]
 
     def delete(self) -> None:
         services.group_delete(group=self.obj)
+        self.call.note.says(Action.DELETED, f"Deleted group {self.obj.display_name}")
+
+
+def _count(n: int, name: str = "") -> str:
+    """ "alex@contoso.com" when one member whose name is known, else "3 members"."""
+    if n == 1 and name:
+        return name
+    return f"{n} member{'s' if n != 1 else ''}"
 
 
 def _targets_members(operation: documents.Operation) -> bool:

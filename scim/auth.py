@@ -17,13 +17,14 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
 
 from enterprise import services
 from enterprise.models import AccessToken, Enterprise, ScimToken
+from scim.activity import Note
 
 CACHE_SECONDS = services.LAST_USED_RESOLUTION.total_seconds()
 CACHE_SIZE = 10_000
@@ -123,6 +124,7 @@ class Call:
     request: object  # django.http.HttpRequest
     credential: Credential
     base: str  # absolute URL of the endpoint, ending in "/": locations are base + "Users/<id>"
+    note: Note = field(default_factory=Note)  # what it did, for its activity row
 
     @property
     def enterprise(self) -> Enterprise:

@@ -373,3 +373,22 @@ def _listed(item, values: list) -> bool:
         key = str(item.get("value", "")).lower()
         return any(isinstance(v, dict) and str(v.get("value", "")).lower() == key for v in values)
     return item in values
+
+
+def changed_attributes(before: dict, after: dict) -> list[str]:
+    """
+    The names of the attributes whose values differ between two documents, sorted: `displayName`,
+    `name.givenName`; an extension's attributes by their own names (`employeeNumber`). Names only: activity
+    never records a value.
+    """
+    changed = []
+    for key in {*after, *before}:
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if isinstance(old or {}, dict) and isinstance(new or {}, dict):
+            subs = changed_attributes(old or {}, new or {})
+            changed += subs if ":" in key else [f"{key}.{sub}" for sub in subs]
+        else:
+            changed.append(key)
+    return sorted(changed, key=str.lower)

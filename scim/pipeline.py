@@ -30,7 +30,7 @@ from enterprise import services
 from enterprise.models import Enterprise, ProvisioningEvent
 from plandisc.http import client_address
 from scim import auth, limits, resources, views
-from scim.activity import batch
+from scim.activity import Action, Note, batch
 from scim.auth import Call, Credential
 from scim.errors import ScimError, error_response
 
@@ -76,6 +76,7 @@ def serve(request: HttpRequest, public_id: str, path: str) -> HttpResponse:
     started = time.monotonic()
     route = resources.match(path)
     enterprise = credential = error = None
+    note = Note()
     try:
         if settings.SECURE_SSL_REDIRECT and not request.is_secure():
             raise Refused(PLAIN_HTTP, None)
@@ -85,7 +86,7 @@ def serve(request: HttpRequest, public_id: str, path: str) -> HttpResponse:
         if isinstance(route, ScimError):
             raise route
         handler = views.handler(route, request.method)
-        call = Call(request, credential, f"{_base_url()}/scim/v2/{public_id}/")
+        call = Call(request, credential, f"{_base_url()}/scim/v2/{public_id}/", note)
         if request.method in READS:
             response = handler(call, route)
         else:
@@ -112,7 +113,7 @@ def serve(request: HttpRequest, public_id: str, path: str) -> HttpResponse:
     # What CommonMiddleware would add: clients keep the connection open without chunked encoding.
     response["Content-Length"] = str(len(response.content))
     if enterprise is not None:
-        record(request, response, enterprise, credential, path, route, error, started)
+        record(request, response, enterprise, credential, path, route, error, note, started)
     return response
 
 
@@ -204,6 +205,7 @@ def record(
     path: str,
     route: resources.Route | ScimError,
     error: ScimError | None,
+    note: Note,
     started: float,
 ) -> None:
     resource_type = (
@@ -212,6 +214,9 @@ def record(
     resource_id = (route.id or "") if resource_type else ""
     if resource_type and not resource_id and response.status_code == 201:
         resource_id = response["Location"].rsplit("/", 1)[-1]
+    if error is not None:
+        # A failure says the plain reason the identity provider was given; the target stays if it was known.
+        note.says(Action.FAILED, error.detail)
     batch.add(
         dict(
             enterprise_id=enterprise.pk,
@@ -226,6 +231,11 @@ def record(
             detail=_text(getattr(error, "detail", "") or "", 500),
             user_agent=_text(request.headers.get("User-Agent", ""), 255),
             credential=credential.label if credential else "",
+            action=note.action or Action.READ,
+            summary=_text(note.summary or f"{request.method} {path}", 500),
+            target_type=note.target_type,
+            target_id=note.target_id,
+            target_label=_text(note.target_label, 255),
         )
     )
 

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django_scim.constants import SchemaURI
 
 from scim import documents
+from scim.activity import Action
 from scim.auth import Call
 from scim.errors import ScimError, bad_request, not_found, scim_response
 from scim.resources import RESOURCE_TYPES, ResourceType, Route, resource_type_document
@@ -191,17 +192,27 @@ def _writable(call: Call, route: Route):
     if not route.id:
         raise ScimError(405, f"{call.request.method} needs a resource id in the path.")
     adapter = route.resource_type.adapter(_get_object(call, route, for_update=True), call)
+    _target(call, route.resource_type, adapter.obj)
     wanted = call.request.headers.get("If-Match")
     if wanted and wanted.strip() != "*" and adapter.etag not in [v.strip() for v in wanted.split(",")]:
         raise ScimError(412, f"The resource has changed: its version is now {adapter.etag}.")
     return adapter
 
 
+def _target(call: Call, resource_type: ResourceType, obj) -> str:
+    """Name the resource as the request's target in its activity; returns its label."""
+    label = getattr(obj, obj.NAME_FIELD)
+    call.note.target(resource_type.name, obj.scim_id, label)
+    return label
+
+
 def resource_get(call: Call, route: Route) -> HttpResponse:
     query = list_query(call.request.GET)
     if not route.id:
+        call.note.says(Action.READ, f"Listed {route.resource_type.endpoint.lower()}")
         return _list_response(call, [route.resource_type], query)
     adapter = route.resource_type.adapter(_get_object(call, route), call)
+    call.note.says(Action.READ, f"Read {_target(call, route.resource_type, adapter.obj)}")
     if call.request.headers.get("If-None-Match") == adapter.etag:
         return HttpResponse(status=304, headers={"ETag": adapter.etag})
     return _single(call, route, adapter)
@@ -244,6 +255,7 @@ def search(call: Call, route: Route) -> HttpResponse:
     if SEARCH_REQUEST not in (body.get("schemas") or []):
         raise bad_request(f"The body must be a SearchRequest ({SEARCH_REQUEST}).", "invalidSyntax")
     types = [route.resource_type] if route.resource_type else list(RESOURCE_TYPES.values())
+    call.note.says(Action.READ, f"Searched {' and '.join(t.endpoint.lower() for t in types)}")
     return _list_response(call, types, list_query(body))
 
 
@@ -286,6 +298,7 @@ def _page(
     if name is not None and offset == 0 and count:
         # The identity provider's match query, the most frequent request of a provisioning cycle.
         page = resource_type.model.objects.named(call.enterprise, name, count)
+        _looked_up(call, resource_type, name, page)
         resource_type.adapter.load_related(page, projection.wants(resource_type.related))
         return len(page), [_render(resource_type, resource_type.adapter(o, call), projection) for o in page]
     parser = resource_type.filter
@@ -315,6 +328,23 @@ def _page(
     return total, [_render(resource_type, resource_type.adapter(obj, call), projection) for obj in page]
 
 
+def _looked_up(call: Call, resource_type: ResourceType, name: str, found: list) -> None:
+    """The identity provider's match query, in words. Entra's Test Connection looks for a user whose name
+    is a random GUID, expecting none."""
+    what = "" if resource_type.name == "User" else "group "
+    if found:
+        _target(call, resource_type, found[0])
+        call.note.says(Action.LOOKED_UP, f"Looked up {what}{name} (found)")
+        return
+    call.note.target(resource_type.name, "", name)
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        call.note.says(Action.LOOKED_UP, f"Looked up {what}{name} (not found)")
+    else:
+        call.note.says(Action.TEST_CONNECTION, "Test Connection")
+
+
 def _name_equals(query: ListQuery, resource_type: ResourceType) -> str | None:
     """The value of a filter that is only `<unique name> eq "value"` (no escapes), unsorted; else None."""
     match = NAME_EQUALS.match(query.filter or "")
@@ -324,6 +354,7 @@ def _name_equals(query: ListQuery, resource_type: ResourceType) -> str | None:
 
 
 def service_provider_config(call: Call, route: Route) -> HttpResponse:
+    call.note.says(Action.READ, "Read the service provider configuration")
     return scim_response(
         {
             "schemas": [SchemaURI.SERVICE_PROVIDER_CONFIG],
@@ -358,6 +389,7 @@ def service_provider_config(call: Call, route: Route) -> HttpResponse:
 
 
 def _discovery(call: Call, route: Route, documents: dict[str, dict], what: str) -> HttpResponse:
+    call.note.says(Action.READ, f"Read {what} {route.id}" if route.id else f"Listed {what}s")
     if route.id is None:
         return scim_response(_listing(list(documents.values())))
     found = next((d for key, d in documents.items() if key.lower() == route.id.lower()), None)

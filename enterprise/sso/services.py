@@ -30,7 +30,7 @@ from enterprise.models import (
     SsoRefusal,
     SsoSession,
 )
-from enterprise.services import login_account_create, member_create
+from enterprise.services import login_account_create, member_admin_role_recorded, member_create
 from enterprise.sso import dns_lookup, saml
 from plandisc.counters import cache_count
 
@@ -346,6 +346,8 @@ def _sso_login_account(*, member: Member) -> AbstractBaseUser:
         )
         locked.user = account
         locked.save(update_fields=["user"])
+        if locked.active:
+            member_admin_role_recorded(member=locked, granted=True, why="first sign-in")
     why_not = _why_not_signed_in(user=account, enterprise=enterprise)
     if why_not:
         message = ACCOUNT_DISABLED if not account.is_active else ACCOUNT_REFUSED.format(enterprise=enterprise)

@@ -130,7 +130,7 @@ def signed_in(request: HttpRequest) -> HttpResponse:
     )
     if member is None:
         return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
-    is_admin = request.user.administered_enterprises.filter(pk=member.enterprise_id).exists()
+    is_admin = selectors.administered_enterprises(request.user).filter(pk=member.enterprise_id).exists()
     return render(request, "sso/signed_in.html", {"member": member, "is_admin": is_admin})
 
 

@@ -107,7 +107,8 @@ def test_the_table_lists_recent_requests_newest_first(admin_session, enterprise,
     assert len(rows) == 2
     assert "<code>POST /Users</code>" in rows[0]
     assert '<span class="pill pill-client_error">409 Client error</span>' in rows[0]
-    assert "<code>uniqueness</code> A user with userName &#x27;x&#x27; already exists." in rows[0]
+    assert "A user with userName &#x27;x&#x27; already exists." in rows[0]
+    assert "409 Client error</span> <code>uniqueness</code>" in rows[0]
     assert '<td class="num">7 ms</td>' in rows[0]
     assert "<code>GET /Users</code>" in rows[1]
     assert '<span class="pill pill-success">200 Succeeded</span>' in rows[1]
@@ -118,19 +119,19 @@ def test_errors_only_keeps_the_failed_requests(admin_session, enterprise):
     ProvisioningEventFactory(enterprise=enterprise, status=401)
     ProvisioningEventFactory(enterprise=enterprise, status=503)
 
-    text = admin_session.get(PAGE, {"errors": "1"}).text
+    text = admin_session.get(PAGE, {"kind": "errors"}).text
     rows = _rows(text)
 
     assert len(rows) == 2
     assert "503 Server error" in rows[0] and "401 Client error" in rows[1]
-    assert '<a href="/enterprise/contoso/?errors=1#activity" aria-current="true">Errors only</a>' in text
-    assert 'href="/enterprise/contoso/scim/activity.csv?errors=1">Download CSV</a>' in text
+    assert '<a href="/enterprise/contoso/?kind=errors#activity" aria-current="true">Errors only</a>' in text
+    assert 'href="/enterprise/contoso/scim/activity.csv?kind=errors">Download CSV</a>' in text
 
 
 def test_errors_only_without_errors_says_so(admin_session, enterprise):
     ProvisioningEventFactory(enterprise=enterprise)
 
-    assert "No failed requests." in admin_session.get(PAGE, {"errors": "1"}).text
+    assert "No failed requests." in admin_session.get(PAGE, {"kind": "errors"}).text
 
 
 def test_the_table_is_paged_and_pages_keep_the_filter(admin_session, enterprise):
@@ -140,14 +141,14 @@ def test_the_table_is_paged_and_pages_keep_the_filter(admin_session, enterprise)
             enterprise=enterprise, created_at=start + timedelta(minutes=i), status=400, detail=f"Request {i}."
         )
 
-    first = admin_session.get(PAGE, {"errors": "1"}).text
-    second = admin_session.get(PAGE, {"errors": "1", "page": "2"}).text
+    first = admin_session.get(PAGE, {"kind": "errors"}).text
+    second = admin_session.get(PAGE, {"kind": "errors", "page": "2"}).text
 
     assert len(_rows(first)) == 20 and "Request 24." in _rows(first)[0]
     assert "Page 1 of 2" in first
-    assert 'href="/enterprise/contoso/?errors=1&amp;page=2#activity" rel="next">Next →</a>' in first
+    assert 'href="/enterprise/contoso/?kind=errors&amp;page=2#activity" rel="next">Next →</a>' in first
     assert len(_rows(second)) == 5 and "Request 4." in _rows(second)[0]
-    assert 'href="/enterprise/contoso/?errors=1&amp;page=1#activity" rel="prev">← Previous</a>' in second
+    assert 'href="/enterprise/contoso/?kind=errors&amp;page=1#activity" rel="prev">← Previous</a>' in second
 
 
 def test_the_csv_has_every_request_of_this_enterprise(admin_session, enterprise, other_enterprise):
@@ -170,11 +171,12 @@ def test_the_csv_has_every_request_of_this_enterprise(admin_session, enterprise,
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="contoso-scim-activity.csv"'
     assert b"".join(response.streaming_content).decode() == (
-        '"time","method","path","resource_type","resource_id","status","outcome","scim_type","detail",'
-        '"duration_ms","user_agent","credential"\r\n'
-        '"2026-03-10T14:01:00+00:00","POST","/Users","User","","409","client_error","uniqueness",'
-        '"A user with userName \'x\' already exists.","7","Azure AD SCIM Client",""\r\n'
-        '"2026-03-10T14:00:05+00:00","GET","/Users","User","","200","success","","","31",'
+        '"time","action","summary","target_type","target_id","target_label","method","path",'
+        '"resource_type","resource_id","status","outcome","scim_type","detail","duration_ms","user_agent",'
+        '"credential"\r\n'
+        '"2026-03-10T14:01:00+00:00","","","","","","POST","/Users","User","","409","client_error",'
+        '"uniqueness","A user with userName \'x\' already exists.","7","Azure AD SCIM Client",""\r\n'
+        '"2026-03-10T14:00:05+00:00","","","","","","GET","/Users","User","","200","success","","","31",'
         '"Azure AD SCIM Client",""\r\n'
     )
 
@@ -183,7 +185,7 @@ def test_the_csv_can_hold_only_the_errors(admin_session, enterprise):
     ProvisioningEventFactory(enterprise=enterprise, status=200)
     ProvisioningEventFactory(enterprise=enterprise, status=500, detail="Boom.")
 
-    lines = _csv(admin_session, CSV + "?errors=1").splitlines()
+    lines = _csv(admin_session, CSV + "?kind=errors").splitlines()
 
     assert len(lines) == 2 and ',"500","server_error","","Boom.",' in lines[1]
 

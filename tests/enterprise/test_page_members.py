@@ -14,7 +14,7 @@ MEMBERS = "/enterprise/contoso/members/"
 
 def _rows(text: str) -> list[str]:
     tbody = re.search(r'<table class="members">.*?<tbody>(.*?)</tbody>', text, re.S)
-    return re.findall(r"<tr>(.*?)</tr>", tbody[1], re.S) if tbody else []
+    return re.findall(r"<tr[^>]*>(.*?)</tr>", tbody[1], re.S) if tbody else []
 
 
 def test_members_show_their_state_last_change_and_groups(admin_session, enterprise, other_enterprise):

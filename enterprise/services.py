@@ -426,7 +426,10 @@ def _member_store(member: Member, profile: dict, manager: Member | None) -> None
     member.manager = manager
     _check_lengths(member, [c for c in Member.PROFILE_COLUMNS if c != "active"])
     _touch(member)
-    member.save()
+    if member.pk is None:
+        Member.objects.insert(member)
+    else:
+        member.save()
 
 
 @transaction.atomic(savepoint=False)

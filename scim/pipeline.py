@@ -123,7 +123,7 @@ def authenticate(request: HttpRequest, public_id: str) -> tuple[Credential, int]
         public_id = uuid.UUID(public_id)
     except ValueError:
         raise Refused(UNAUTHORIZED, None) from None
-    raw = auth.bearer(request.headers.get("Authorization", ""))
+    raw = auth.bearer(request.META.get("HTTP_AUTHORIZATION", ""))
     if raw is None:
         raise refuse(request, public_id)
     key = auth.credentials.key(public_id, raw)
@@ -183,7 +183,7 @@ def admit(request: HttpRequest, credential: Credential, wait: int) -> None:
             "Too many requests for this enterprise; retry after the indicated delay.",
             headers={"Retry-After": str(wait)},
         )
-    length = request.headers.get("Content-Length") or "0"
+    length = request.META.get("CONTENT_LENGTH") or "0"
     if not length.isdigit():
         raise ScimError(400, "The Content-Length header is not a number.", "invalidSyntax")
     if int(length) > settings.SCIM_MAX_BODY_BYTES:
@@ -224,7 +224,7 @@ def record(
             duration_ms=int((time.monotonic() - started) * 1000),
             scim_type=_text(getattr(error, "scim_type", None) or "", 32),
             detail=_text(getattr(error, "detail", "") or "", 500),
-            user_agent=_text(request.headers.get("User-Agent", ""), 255),
+            user_agent=_text(request.META.get("HTTP_USER_AGENT", ""), 255),
             credential=credential.label if credential else "",
         )
     )

@@ -191,7 +191,7 @@ def _writable(call: Call, route: Route):
     if not route.id:
         raise ScimError(405, f"{call.request.method} needs a resource id in the path.")
     adapter = route.resource_type.adapter(_get_object(call, route, for_update=True), call)
-    wanted = call.request.headers.get("If-Match")
+    wanted = call.request.META.get("HTTP_IF_MATCH")
     if wanted and wanted.strip() != "*" and adapter.etag not in [v.strip() for v in wanted.split(",")]:
         raise ScimError(412, f"The resource has changed: its version is now {adapter.etag}.")
     return adapter
@@ -202,7 +202,7 @@ def resource_get(call: Call, route: Route) -> HttpResponse:
     if not route.id:
         return _list_response(call, [route.resource_type], query)
     adapter = route.resource_type.adapter(_get_object(call, route), call)
-    if call.request.headers.get("If-None-Match") == adapter.etag:
+    if call.request.META.get("HTTP_IF_NONE_MATCH") == adapter.etag:
         return HttpResponse(status=304, headers={"ETag": adapter.etag})
     return _single(call, route, adapter)
 

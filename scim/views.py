@@ -4,12 +4,12 @@ The SCIM handlers: one function per endpoint and method, called by scim/pipeline
 every refusal; the pipeline turns it into the response.
 """
 
-import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import orjson
 from django.conf import settings
 from django.http import HttpResponse
 from django_scim.constants import SchemaURI
@@ -27,10 +27,10 @@ SEARCH_REQUEST = SchemaURI.SERACH_REQUEST  # sic: django-scim2's spelling
 
 def load_body(body: bytes) -> dict:
     try:
-        data = json.loads(body.decode("utf-8") or "{}")
-        # JSON can escape a lone surrogate ("\ud800"), which no database column can store.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (UnicodeError, ValueError) as error:
+        # orjson also refuses a lone surrogate ("\ud800", which JSON can escape and no database column can
+        # store), and NaN and Infinity, which are not JSON.
+        data = orjson.loads(body or b"{}")
+    except orjson.JSONDecodeError as error:
         raise bad_request(f"The body is not valid JSON: {error}", "invalidSyntax") from None
     if not isinstance(data, dict):
         raise bad_request("The body must be a JSON object.", "invalidSyntax")

@@ -177,8 +177,10 @@ def _render(resource_type: ResourceType, adapter, projection: Projection) -> dic
     return projection.apply(adapter.to_dict(projection.wants(resource_type.related)))
 
 
-def _single(call: Call, route: Route, adapter, status: int = 200) -> HttpResponse:
-    projection = Projection(list_query(call.request.GET), route.resource_type.schema)
+def _single(
+    call: Call, route: Route, adapter, status: int = 200, query: ListQuery | None = None
+) -> HttpResponse:
+    projection = Projection(query or list_query(call.request.GET), route.resource_type.schema)
     return scim_response(
         _render(route.resource_type, adapter, projection),
         status,
@@ -210,10 +212,13 @@ def resource_get(call: Call, route: Route) -> HttpResponse:
 def resource_post(call: Call, route: Route) -> HttpResponse:
     if route.id:
         raise ScimError(405, "POST creates a resource: send it to the collection.")
+    # Checked before the write: a user's creation runs outside a transaction (scim/pipeline.py), so nothing
+    # after its INSERT may refuse the request.
+    query = list_query(call.request.GET)
     adapter = route.resource_type.adapter(route.resource_type.model(), call)
     adapter.from_dict(load_body(call.request.body))
     adapter.save()
-    return _single(call, route, adapter, 201)
+    return _single(call, route, adapter, 201, query)
 
 
 def resource_put(call: Call, route: Route) -> HttpResponse:

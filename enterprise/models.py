@@ -294,7 +294,7 @@ class ProvisionedResourceManager(models.Manager):
         fields = [f for f in self.model._meta.concrete_fields if not f.primary_key]
         sql = (
             f'INSERT INTO "{self.model._meta.db_table}" ({", ".join(f.column for f in fields)}) '
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id"
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {self.model._meta.pk.column}"
         )
         with db.cursor() as cursor:
             cursor.execute(sql, [f.get_db_prep_save(f.pre_save(resource, True), db) for f in fields])

@@ -1,7 +1,6 @@
 """SCIM error bodies (RFC 7644 §3.12): every error this service answers has one of these."""
 
-import json
-
+import orjson
 from django.http import HttpResponse
 from django_scim import exceptions
 from django_scim.constants import SCIM_CONTENT_TYPE, SchemaURI
@@ -32,7 +31,7 @@ def not_found(resource: str, id_: str) -> ScimError:
 
 
 def scim_response(body: dict | None, status: int = 200, headers: dict | None = None) -> HttpResponse:
-    content = json.dumps(body, separators=(",", ":")) if body is not None else ""
+    content = orjson.dumps(body) if body is not None else b""
     response = HttpResponse(content, status=status, content_type=SCIM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value

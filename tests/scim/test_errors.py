@@ -52,6 +52,14 @@ def test_a_bad_create_is_400_and_writes_nothing(scim, enterprise, body, scim_typ
     assert not Member.objects.filter(enterprise=enterprise).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_create_with_a_bad_query_string_is_400_and_writes_nothing(scim, enterprise):
+    # A user's creation runs without a transaction of its own (as in production, no outer one here either):
+    # the query string is checked before its INSERT.
+    _error(scim.post("/Users?count=many", entra.create_user()), HTTPStatus.BAD_REQUEST, "invalidValue")
+    assert not Member.objects.filter(enterprise=enterprise).exists()
+
+
 @pytest.mark.parametrize(
     ("body", "scim_type"),
     [

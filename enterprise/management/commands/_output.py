@@ -1,8 +1,8 @@
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from enterprise.models import Enterprise
+from enterprise.models import Enterprise, OAuthClient
 
 LABELS = {
     "enterprise": "Enterprise",
@@ -16,6 +16,27 @@ LABELS = {
     "client_secret": "Client secret",
     "secret_expires_at": "Secret expires",
 }
+
+
+def enterprise_named(slug: str) -> Enterprise:
+    enterprise = Enterprise.objects.filter(slug=slug).first()
+    if enterprise is None:
+        raise CommandError(f"No enterprise with slug '{slug}'.")
+    return enterprise
+
+
+def print_oauth_client(
+    command: BaseCommand, enterprise: Enterprise, client: OAuthClient, as_json: bool, **extra
+) -> None:
+    """Print what Entra needs to reach the enterprise through its OAuth client, as text or one JSON object."""
+    print_fields(
+        command,
+        as_json,
+        scim_endpoint=enterprise.scim_endpoint,
+        token_endpoint=enterprise.token_endpoint,
+        client_id=str(client.client_id),
+        **extra,
+    )
 
 
 def print_scim_credentials(

@@ -2,8 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from enterprise import services
-from enterprise.management.commands._output import print_fields
-from enterprise.models import Enterprise
+from enterprise.management.commands._output import enterprise_named, print_oauth_client
 
 
 class Command(BaseCommand):
@@ -24,19 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, slug: str, issuer: str, jwks_url: str, subject: str, audience: str, **options):
-        enterprise = Enterprise.objects.filter(slug=slug).first()
-        if enterprise is None:
-            raise CommandError(f"No enterprise with slug '{slug}'.")
+        enterprise = enterprise_named(slug)
         try:
             trust = services.federation_trust_save(
                 enterprise=enterprise, issuer=issuer, jwks_url=jwks_url, subject=subject, audience=audience
             )
         except ValidationError as exc:
             raise CommandError(exc.messages[0]) from None
-        print_fields(
-            self,
-            options["json"],
-            scim_endpoint=enterprise.scim_endpoint,
-            token_endpoint=enterprise.token_endpoint,
-            client_id=str(trust.client.client_id),
-        )
+        print_oauth_client(self, enterprise, trust.client, options["json"])

@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from enterprise import services
-from enterprise.management.commands._output import print_fields
-from enterprise.models import ClientSecret, Enterprise
+from enterprise.management.commands._output import enterprise_named, print_oauth_client
+from enterprise.models import ClientSecret
 
 
 class Command(BaseCommand):
@@ -25,19 +25,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, slug: str, years: int, **options) -> None:
-        enterprise = Enterprise.objects.filter(slug=slug).first()
-        if enterprise is None:
-            raise CommandError(f"No enterprise with slug '{slug}'.")
+        enterprise = enterprise_named(slug)
         try:
             secret, raw = services.client_secret_create(enterprise=enterprise, years=years)
         except ValidationError as exc:
             raise CommandError(exc.messages[0]) from None
-        print_fields(
+        print_oauth_client(
             self,
+            enterprise,
+            secret.client,
             options["json"],
-            scim_endpoint=enterprise.scim_endpoint,
-            token_endpoint=enterprise.token_endpoint,
-            client_id=str(secret.client.client_id),
             client_secret=raw,
             secret_expires_at=secret.expires_at.isoformat(),
         )

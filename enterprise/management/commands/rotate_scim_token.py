@@ -1,8 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from enterprise import services
-from enterprise.management.commands._output import print_scim_credentials
-from enterprise.models import Enterprise
+from enterprise.management.commands._output import enterprise_named, print_scim_credentials
 
 
 class Command(BaseCommand):
@@ -16,8 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, slug: str, **options) -> None:
-        enterprise = Enterprise.objects.filter(slug=slug).first()
-        if enterprise is None:
-            raise CommandError(f"No enterprise with slug '{slug}'.")
+        enterprise = enterprise_named(slug)
         _, token = services.scim_token_rotate(enterprise=enterprise)
         print_scim_credentials(self, enterprise, token, options["json"])

@@ -39,6 +39,11 @@ def _get_enterprise_for_admin(request: HttpRequest, slug: str) -> Enterprise:
     return selectors.enterprise_for_admin(user=request.user, slug=slug)
 
 
+def _back_to(slug: str, section: str) -> HttpResponse:
+    """After an action: the Enterprise page, at the section the action belongs to."""
+    return redirect(reverse("enterprise:detail", args=[slug]) + f"#{section}")
+
+
 def _render(
     request: HttpRequest, enterprise: Enterprise, template: str, context: dict, status: int = 200
 ) -> HttpResponse:
@@ -166,7 +171,7 @@ def token_revoke(request: HttpRequest, slug: str, token_id: int) -> HttpResponse
     token = selectors.scim_token_of(enterprise=enterprise, token_id=token_id)
     services.scim_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token {token.hint} is revoked: requests that use it are refused from now on.")
-    return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-token")
+    return _back_to(slug, "scim-token")
 
 
 @login_required
@@ -193,7 +198,7 @@ def client_secret_revoke(request: HttpRequest, slug: str, secret_id: int) -> Htt
     messages.success(
         request, f"Client secret {secret.hint} is revoked, and the access tokens it obtained end now."
     )
-    return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-oauth")
+    return _back_to(slug, "scim-oauth")
 
 
 @login_required
@@ -206,7 +211,7 @@ def token_lifetime(request: HttpRequest, slug: str) -> HttpResponse:
     hours = form.cleaned_data["hours"]
     services.access_token_lifetime_set(enterprise=enterprise, hours=hours, actor=request.user)
     messages.success(request, f"Access tokens issued from now on work for {hours} hours.")
-    return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-oauth")
+    return _back_to(slug, "scim-oauth")
 
 
 @login_required
@@ -222,7 +227,7 @@ def federation_save(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, "Federation is set up: copy the values below into Entra.")
-            return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-federation")
+            return _back_to(slug, "scim-federation")
     return _render_detail(request, enterprise, federation_form=form, status=400)
 
 
@@ -232,7 +237,7 @@ def federation_revoke(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     services.federation_trust_revoke(enterprise=enterprise, actor=request.user)
     messages.success(request, "Federation is removed: the access tokens it obtained end now.")
-    return redirect(reverse("enterprise:detail", args=[slug]) + "#scim-federation")
+    return _back_to(slug, "scim-federation")
 
 
 @login_required
@@ -250,7 +255,7 @@ def scim_toggle(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(
             request, "Provisioning is off: requests from your identity provider are refused with 403."
         )
-    return redirect(reverse("enterprise:detail", args=[slug]) + "#provisioning")
+    return _back_to(slug, "provisioning")
 
 
 @login_required
@@ -268,7 +273,7 @@ def admin_groups(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, "Admin groups saved: their active members are admins from now on.")
-    return redirect(reverse("enterprise:detail", args=[slug]) + "#admins")
+    return _back_to(slug, "admins")
 
 
 CSV_COLUMNS = ["time", *selectors.ACTIVITY_FIELDS]

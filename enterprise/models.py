@@ -54,6 +54,7 @@ class HashedSecret:
     random, so a fast hash reveals nothing) and the hint is the prefix and the last four characters."""
 
     PREFIX = ""
+    KIND = ""  # what activity calls this kind of secret
 
     @staticmethod
     def digest_of(raw: str) -> str:
@@ -62,6 +63,11 @@ class HashedSecret:
     @classmethod
     def hint_of(cls, raw: str) -> str:
         return f"{cls.PREFIX}…{raw[-4:]}"
+
+    @property
+    def label(self) -> str:
+        """How activity names this secret: its kind and hint, never the secret."""
+        return f"{self.KIND} {self.hint}"
 
 
 class Credential(models.Model):
@@ -99,6 +105,7 @@ class ScimToken(HashedSecret, Credential):
     """
 
     PREFIX = "pdscim_"
+    KIND = "SCIM token"
     # What may be shown of a token anywhere (admin, API, page): never its digest.
     DISPLAY_FIELDS = [
         "hint",
@@ -120,11 +127,6 @@ class ScimToken(HashedSecret, Credential):
 
     def __str__(self) -> str:
         return self.hint
-
-    @property
-    def label(self) -> str:
-        """How activity names this token."""
-        return f"SCIM token {self.hint}"
 
 
 class OAuthClient(models.Model):
@@ -160,6 +162,7 @@ class ClientSecret(HashedSecret, Credential):
     """
 
     PREFIX = "pdsec_"
+    KIND = "OAuth client secret"
     DISPLAY_FIELDS = ScimToken.DISPLAY_FIELDS
     DEFAULT_YEARS, MAX_YEARS = 1, 3
     # The page warns this long before the last live secret expires.
@@ -174,11 +177,6 @@ class ClientSecret(HashedSecret, Credential):
 
     def __str__(self) -> str:
         return self.hint
-
-    @property
-    def label(self) -> str:
-        """How activity names this secret."""
-        return f"OAuth client secret {self.hint}"
 
 
 class FederationTrust(Credential):

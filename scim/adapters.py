@@ -40,6 +40,8 @@ class ResourceAdapter:
     def __init__(self, obj, call: Call):
         self.obj, self.call = obj, call
         self.document: dict | None = None
+        # save() inserted the row: it has no relations (a member's groups, a group's members) to read back.
+        self.created = False
 
     @property
     def location(self) -> str:
@@ -76,10 +78,6 @@ class MemberAdapter(ResourceAdapter):
     endpoint = "Users"
     resource_type = "User"
     unique_name = ("userName", "user_name")
-
-    def __init__(self, obj: Member, call: Call):
-        super().__init__(obj, call)
-        self.created = False  # save() inserted the row: it has no groups yet
 
     @staticmethod
     def for_listing(queryset, with_related: bool):
@@ -216,7 +214,6 @@ class GroupAdapter(ResourceAdapter):
     def __init__(self, obj: Group, call: Call):
         super().__init__(obj, call)
         self.member_operations: list[documents.Operation] = []
-        self.created = False  # save() inserted the row: it has no members to replace
         self.empty = False  # known to have no members (created without any): nothing to read back
         self.named = ""  # the userName of the one member a members operation named, for activity
 

@@ -18,28 +18,26 @@ from enterprise.forms import FederationForm
 from enterprise.models import ClientSecret, FederationTrust, ProvisioningEvent, ScimToken
 
 
-class ScimTokenSerializer(serializers.ModelSerializer):
+class CredentialSerializer(serializers.ModelSerializer):
+    """A way into the SCIM endpoint as its DISPLAY_FIELDS show it: never a secret or its digest."""
+
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
+
+class ScimTokenSerializer(CredentialSerializer):
     class Meta:
         model = ScimToken
         fields = ["id", *ScimToken.DISPLAY_FIELDS]
 
 
-class ClientSecretSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
+class ClientSecretSerializer(CredentialSerializer):
     class Meta:
         model = ClientSecret
         fields = ["id", *ClientSecret.DISPLAY_FIELDS]
 
 
-class FederationTrustSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
+class FederationTrustSerializer(CredentialSerializer):
     class Meta:
         model = FederationTrust
         fields = FederationTrust.DISPLAY_FIELDS

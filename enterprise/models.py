@@ -568,6 +568,12 @@ class ProvisioningEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status}"
 
+    @staticmethod
+    def storable(value: str, limit: int) -> str:
+        """`value` as a database can store it in a column of `limit` characters: requests echo what the client
+        sent, NUL bytes and unpaired surrogates included, and PostgreSQL refuses both."""
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
+
 
 class AuditEvent(models.Model):
     """Who changed an enterprise's provisioning settings, and when."""

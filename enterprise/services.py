@@ -397,20 +397,14 @@ def token_request_record(
     """Record a token endpoint request in the enterprise's provisioning activity. No secret is stored."""
     ProvisioningEvent.objects.create(
         enterprise=enterprise,
-        method=_storable(method, 10),
+        method=ProvisioningEvent.storable(method, 10),
         path="/token",
         status=status,
-        detail=_storable(detail, 500),
-        credential=_storable(credential, 100),
-        user_agent=_storable(user_agent, 255),
+        detail=ProvisioningEvent.storable(detail, 500),
+        credential=ProvisioningEvent.storable(credential, 100),
+        user_agent=ProvisioningEvent.storable(user_agent, 255),
         duration_ms=duration_ms,
     )
-
-
-def _storable(value: str, limit: int) -> str:
-    """The reasons quote what the caller sent (a client id, JWT claims): without NUL bytes and unpaired
-    surrogates, which PostgreSQL refuses."""
-    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
 
 
 @transaction.atomic

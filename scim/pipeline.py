@@ -232,30 +232,25 @@ def record(
     if error is not None:
         # A failure says the plain reason the identity provider was given; the target stays if it was known.
         note.says(Action.FAILED, error.detail)
+    text = ProvisioningEvent.storable  # what the client sent, as the columns can store it
     batch.add(
         dict(
             enterprise_id=enterprise.pk,
             created_at=timezone.now(),
-            method=_text(request.method, 10),
-            path=_text(path, 255),
+            method=text(request.method, 10),
+            path=text(path, 255),
             resource_type=resource_type.name if resource_type else "",
-            resource_id=_text(resource_id, 64),
+            resource_id=text(resource_id, 64),
             status=response.status_code,
             duration_ms=int((time.monotonic() - started) * 1000),
-            scim_type=_text(getattr(error, "scim_type", None) or "", 32),
-            detail=_text(getattr(error, "detail", "") or "", 500),
-            user_agent=_text(request.META.get("HTTP_USER_AGENT", ""), 255),
+            scim_type=text(getattr(error, "scim_type", None) or "", 32),
+            detail=text(getattr(error, "detail", "") or "", 500),
+            user_agent=text(request.META.get("HTTP_USER_AGENT", ""), 255),
             credential=credential.label if credential else "",
             action=note.action or Action.READ,
-            summary=_text(note.summary or f"{request.method} {path}", 500),
+            summary=text(note.summary or f"{request.method} {path}", 500),
             target_type=note.target_type,
             target_id=note.target_id,
-            target_label=_text(note.target_label, 255),
+            target_label=text(note.target_label, 255),
         )
     )
-
-
-def _text(value: str, limit: int) -> str:
-    """`value` as a database can store it: error details echo what the client sent, NUL bytes and unpaired
-    surrogates included, and PostgreSQL refuses both."""
-    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]

@@ -13,6 +13,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 from enterprise import services
+from plandisc.counters import cache_count
 from scim.errors import ScimError
 
 logger = logging.getLogger(__name__)
@@ -78,12 +79,7 @@ def _run_one(backend, op: tuple):
         return backend.get(op[1])
     if op[0] == "add":
         return backend.add(op[1], 1, timeout=op[2])
-    backend.add(op[1], 0, timeout=op[2])
-    try:
-        return backend.incr(op[1])
-    except ValueError:  # expired between add and incr
-        backend.set(op[1], 1, timeout=op[2])
-        return 1
+    return cache_count(op[1], op[2])
 
 
 def _minute() -> tuple[int, int]:

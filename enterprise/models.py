@@ -1,5 +1,6 @@
 import functools
 import hashlib
+import secrets
 import uuid
 from datetime import datetime, timedelta
 
@@ -55,6 +56,11 @@ class HashedSecret:
 
     PREFIX = ""
     KIND = ""  # what activity calls this kind of secret
+
+    @classmethod
+    def generate(cls) -> str:
+        """A new plaintext: the prefix (so secret scanners can spot it) and 256 random bits, URL-safe."""
+        return cls.PREFIX + secrets.token_urlsafe(32)
 
     @staticmethod
     def digest_of(raw: str) -> str:

@@ -99,7 +99,7 @@ def scim_token_rotate(
         expires_at=now + ScimToken.OVERLAP
     )
     enterprise_credentials_changed(enterprise=enterprise)
-    raw = ScimToken.PREFIX + secrets.token_urlsafe(32)
+    raw = ScimToken.generate()
     token = ScimToken.objects.create(
         enterprise=enterprise,
         digest=ScimToken.digest_of(raw),
@@ -217,7 +217,7 @@ def client_secret_create(
     if not 1 <= years <= ClientSecret.MAX_YEARS:
         raise ValidationError(f"A client secret expires after 1 to {ClientSecret.MAX_YEARS} years.")
     now = timezone.now()
-    raw = ClientSecret.PREFIX + secrets.token_urlsafe(32)
+    raw = ClientSecret.generate()
     secret = ClientSecret.objects.create(
         client=oauth_client_of(enterprise=enterprise),
         digest=ClientSecret.digest_of(raw),
@@ -354,7 +354,7 @@ def access_token_issue(
     plaintext. The enterprise's expired access tokens are deleted on the way."""
     now = timezone.now()
     enterprise.access_tokens.filter(expires_at__lte=now).delete()
-    raw = AccessToken.PREFIX + secrets.token_urlsafe(32)
+    raw = AccessToken.generate()
     token = AccessToken.objects.create(
         enterprise=enterprise,
         digest=AccessToken.digest_of(raw),

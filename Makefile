@@ -31,7 +31,9 @@ run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The import contracts first (pyproject.toml, [tool.importlinter]): which app may use which.
 test: install
+	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks on gunicorn + PostgreSQL + Redis on this machine (README, "Benchmarks"); writes bench/RESULTS.md.

@@ -200,10 +200,11 @@ def ours_plan(args: argparse.Namespace):
 
 def run_cycle(args: argparse.Namespace, gunicorn: Gunicorn, profile: str | None):
     from bench import cycle, report
-    from enterprise import services
+    from enterprise.credentials.services import scim_token_rotate
+    from enterprise.services import enterprise_create
 
-    enterprise = services.enterprise_create(slug="cycle", name="Cycle")
-    _, token = services.scim_token_rotate(enterprise=enterprise)
+    enterprise = enterprise_create(slug="cycle", name="Cycle")
+    _, token = scim_token_rotate(enterprise=enterprise)
     plan = ours_plan(args)
     with gunicorn:
         meter = CpuMeter(gunicorn, args.database)

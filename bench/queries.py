@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench import cycle, sizes
 from bench.server import PROXY_HEADERS
-from scim import activity
+from enterprise.activity.batch import batch
 
 TABLE = re.compile(r'(?:\bFROM|^INSERT INTO|^UPDATE) "(\w+)"')
 
@@ -37,7 +37,7 @@ def count(seeded: list[sizes.Seeded]) -> tuple[dict[str, dict[str, int]], dict[s
             counts.setdefault(kind, {})[s.size.label] = len(captured)
             listed.setdefault(kind, summary(q["sql"] for q in captured.captured_queries))
     # The activity rows these requests left in this process's batch, written while the database exists.
-    activity.batch.flush()
+    batch.flush()
     return counts, listed
 
 

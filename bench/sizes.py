@@ -19,8 +19,9 @@ from django.test import Client
 from bench import cycle
 from bench.client import Connection, Record
 from bench.server import PROXY_HEADERS
-from enterprise import services
-from enterprise.models import Group, GroupMembership, Member
+from enterprise.credentials.services import scim_token_rotate
+from enterprise.directory.models import Group, GroupMembership, Member
+from enterprise.services import enterprise_create
 
 PLACEHOLDER = "SEEDKEY"
 
@@ -66,8 +67,8 @@ class Seeded:
 
 
 def seed(size: Size, slug: str, sample: int) -> Seeded:
-    enterprise = services.enterprise_create(slug=slug, name=slug.title())
-    _, token = services.scim_token_rotate(enterprise=enterprise)
+    enterprise = enterprise_create(slug=slug, name=slug.title())
+    _, token = scim_token_rotate(enterprise=enterprise)
     client = Client(headers={"Authorization": f"Bearer {token}", **PROXY_HEADERS})
     base = f"/scim/v2/{enterprise.public_id}"
     for path, body in [("/Users", cycle.user_body(PLACEHOLDER)), ("/Groups", cycle.group_body(PLACEHOLDER))]:

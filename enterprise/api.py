@@ -13,9 +13,16 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from enterprise import selectors, services
+from enterprise.activity.models import ProvisioningEvent
+from enterprise.activity.selectors import ACTIVITY_FIELDS, ActivityFilter, Outcome, provisioning_activity
+from enterprise.credentials import services as credentials
+from enterprise.credentials.models import ClientSecret, FederationTrust, ScimToken
+from enterprise.credentials.selectors import client_secret_of, live_scim_tokens, oauth_settings, scim_token_of
 from enterprise.forms import FederationForm
-from enterprise.models import ClientSecret, FederationTrust, ProvisioningEvent, ScimToken
+from enterprise.roles.selectors import admin_warning, enterprise_admins, enterprise_for_admin
+from enterprise.roles.services import enterprise_admin_groups_set
+from enterprise.selectors import scim_status
+from enterprise.services import enterprise_scim_toggle
 
 
 class CredentialSerializer(serializers.ModelSerializer):
@@ -75,10 +82,10 @@ class ProvisioningEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProvisioningEvent
-        fields = ["created_at", *selectors.ACTIVITY_FIELDS]
+        fields = ["created_at", *ACTIVITY_FIELDS]
 
     def get_outcome(self, event: ProvisioningEvent) -> str:
-        return selectors.Outcome.of(event.status).value
+        return Outcome.of(event.status).value
 
 
 class ScimToggleSerializer(serializers.Serializer):
@@ -88,18 +95,18 @@ class ScimToggleSerializer(serializers.Serializer):
 @api_view(["GET"])
 def scim_settings(request: Request, slug: str) -> Response:
     """The SCIM endpoint, whether provisioning is on, the live tokens (newest first, masked), the status."""
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     now = timezone.now()
     return Response(
         {
             "enterprise": enterprise.slug,
             "scim_endpoint": enterprise.scim_endpoint,
             "scim_enabled": enterprise.scim_enabled,
-            "tokens": ScimTokenSerializer(selectors.live_scim_tokens(enterprise, now), many=True).data,
+            "tokens": ScimTokenSerializer(live_scim_tokens(enterprise, now), many=True).data,
             "token_endpoint": enterprise.token_endpoint,
             "access_token_lifetime": enterprise.access_token_lifetime,
-            "oauth": OAuthSettingsSerializer(selectors.oauth_settings(enterprise, now)).data,
-            "status": ScimStatusSerializer(selectors.scim_status(enterprise, now)).data,
+            "oauth": OAuthSettingsSerializer(oauth_settings(enterprise, now)).data,
+            "status": ScimStatusSerializer(scim_status(enterprise, now)).data,
         }
     )
 
@@ -118,10 +125,10 @@ class TokenLifetimeSerializer(serializers.Serializer):
 @parser_classes([JSONParser])
 def client_secret_create(request: Request, slug: str) -> Response:
     """Add a client secret to the enterprise's OAuth client; `plaintext` is in this response only."""
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     serializer = ClientSecretCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    secret, plaintext = services.client_secret_create(
+    secret, plaintext = credentials.client_secret_create(
         enterprise=enterprise, years=serializer.validated_data["years"], actor=request.user
     )
     response = Response(
@@ -139,19 +146,19 @@ def client_secret_create(request: Request, slug: str) -> Response:
 
 @api_view(["POST"])
 def client_secret_revoke(request: Request, slug: str, secret_id: int) -> Response:
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
-    secret = selectors.client_secret_of(enterprise=enterprise, secret_id=secret_id)
-    services.client_secret_revoke(secret=secret, actor=request.user)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
+    secret = client_secret_of(enterprise=enterprise, secret_id=secret_id)
+    credentials.client_secret_revoke(secret=secret, actor=request.user)
     return Response(ClientSecretSerializer(secret).data)
 
 
 @api_view(["POST"])
 @parser_classes([JSONParser])
 def token_lifetime(request: Request, slug: str) -> Response:
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     serializer = TokenLifetimeSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    services.access_token_lifetime_set(
+    credentials.access_token_lifetime_set(
         enterprise=enterprise, hours=serializer.validated_data["hours"], actor=request.user
     )
     return Response({"access_token_lifetime": enterprise.access_token_lifetime})
@@ -161,13 +168,13 @@ def token_lifetime(request: Request, slug: str) -> Response:
 @parser_classes([JSONParser])
 def federation_save(request: Request, slug: str) -> Response:
     """Trust an issuer's JWTs for a subject and audience (`tenant_id` alone gives Entra's issuer and keys)."""
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     form = FederationForm(data=request.data)
     if not form.is_valid():
         return Response(form.errors, status.HTTP_400_BAD_REQUEST)
     values = {name: form.cleaned_data[name] for name in ("issuer", "jwks_url", "subject", "audience")}
     try:
-        trust = services.federation_trust_save(enterprise=enterprise, actor=request.user, **values)
+        trust = credentials.federation_trust_save(enterprise=enterprise, actor=request.user, **values)
     except ValidationError as exc:
         return Response({"__all__": exc.messages}, status.HTTP_400_BAD_REQUEST)
     return Response(
@@ -183,8 +190,8 @@ def federation_save(request: Request, slug: str) -> Response:
 
 @api_view(["POST"])
 def federation_revoke(request: Request, slug: str) -> Response:
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
-    services.federation_trust_revoke(enterprise=enterprise, actor=request.user)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
+    credentials.federation_trust_revoke(enterprise=enterprise, actor=request.user)
     return Response({"federation": None})
 
 
@@ -192,8 +199,8 @@ def federation_revoke(request: Request, slug: str) -> Response:
 def token_rotate(request: Request, slug: str) -> Response:
     """Issue a token; `plaintext` is in this response only. Previous tokens keep working until the new one is
     first used, or for 24 hours."""
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
-    token, plaintext = services.scim_token_rotate(enterprise=enterprise, actor=request.user)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
+    token, plaintext = credentials.scim_token_rotate(enterprise=enterprise, actor=request.user)
     response = Response(
         {"token": ScimTokenSerializer(token).data, "plaintext": plaintext}, status.HTTP_201_CREATED
     )
@@ -203,9 +210,9 @@ def token_rotate(request: Request, slug: str) -> Response:
 
 @api_view(["POST"])
 def token_revoke(request: Request, slug: str, token_id: int) -> Response:
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
-    token = selectors.scim_token_of(enterprise=enterprise, token_id=token_id)
-    services.scim_token_revoke(token=token, actor=request.user)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
+    token = scim_token_of(enterprise=enterprise, token_id=token_id)
+    credentials.scim_token_revoke(token=token, actor=request.user)
     return Response(ScimTokenSerializer(token).data)
 
 
@@ -213,10 +220,10 @@ def token_revoke(request: Request, slug: str, token_id: int) -> Response:
 # JSON only: a form post that leaves `enabled` out would read as false and turn provisioning off.
 @parser_classes([JSONParser])
 def scim_toggle(request: Request, slug: str) -> Response:
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     serializer = ScimToggleSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    services.enterprise_scim_toggle(
+    enterprise_scim_toggle(
         enterprise=enterprise, enabled=serializer.validated_data["enabled"], actor=request.user
     )
     return Response({"scim_enabled": enterprise.scim_enabled})
@@ -226,15 +233,15 @@ def scim_toggle(request: Request, slug: str) -> Response:
 def activity(request: Request, slug: str) -> Response:
     """The enterprise's SCIM requests, newest first, paged; `?kind=errors` keeps the failed ones,
     `?kind=changes` the changes, `?target=<SCIM id>` those about one member or group."""
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
-    events = selectors.provisioning_activity(enterprise, selectors.ActivityFilter.of(request.query_params))
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
+    events = provisioning_activity(enterprise, ActivityFilter.of(request.query_params))
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(events, request)
     return paginator.get_paginated_response(ProvisioningEventSerializer(page, many=True).data)
 
 
 def _admins_body(enterprise) -> dict:
-    admins = selectors.enterprise_admins(enterprise)
+    admins = enterprise_admins(enterprise)
     return {
         "admins": [
             {"username": a.user.get_username(), "by_hand": a.by_hand, "groups": a.groups} for a in admins
@@ -243,7 +250,7 @@ def _admins_body(enterprise) -> dict:
             {"id": str(g.scim_id), "display_name": g.display_name}
             for g in enterprise.groups.filter(grants_admin=True).order_by("display_name")
         ],
-        "warning": selectors.admin_warning(admins),
+        "warning": admin_warning(admins),
     }
 
 
@@ -251,7 +258,7 @@ def _admins_body(enterprise) -> dict:
 def admins(request: Request, slug: str) -> Response:
     """The enterprise's admins, each with where the role comes from (by hand, through which groups), and the
     groups that grant it (by SCIM id)."""
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     return Response(_admins_body(enterprise))
 
 
@@ -263,7 +270,7 @@ class AdminGroupsSerializer(serializers.Serializer):
 @parser_classes([JSONParser])
 def admin_groups(request: Request, slug: str) -> Response:
     """Set the groups (SCIM ids) whose active members are admins; 400 if no admin would remain."""
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     serializer = AdminGroupsSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     wanted = set(serializer.validated_data["groups"])
@@ -273,7 +280,7 @@ def admin_groups(request: Request, slug: str) -> Response:
             {"groups": ["Every group must be one of this enterprise's."]}, status.HTTP_400_BAD_REQUEST
         )
     try:
-        services.enterprise_admin_groups_set(enterprise=enterprise, groups=groups, actor=request.user)
+        enterprise_admin_groups_set(enterprise=enterprise, groups=groups, actor=request.user)
     except ValidationError as exc:
         return Response({"__all__": exc.messages}, status.HTTP_400_BAD_REQUEST)
     return Response(_admins_body(enterprise))

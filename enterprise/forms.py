@@ -1,6 +1,8 @@
 from django import forms
 
-from enterprise.models import Enterprise, FederationTrust, Group
+from enterprise.credentials.models import FederationTrust
+from enterprise.directory.models import Group
+from enterprise.models import Enterprise
 
 
 class ScimToggleForm(forms.Form):

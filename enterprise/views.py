@@ -18,7 +18,26 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from enterprise import selectors, services
+from enterprise.activity.models import ProvisioningEvent
+from enterprise.activity.selectors import (
+    ACTIVITY_FIELDS,
+    ActivityChart,
+    ActivityFilter,
+    Outcome,
+    activity_chart,
+    activity_target_label,
+    member_histories,
+    provisioning_activity,
+)
+from enterprise.credentials import services as credentials
+from enterprise.credentials.selectors import (
+    OAuthSettings,
+    client_secret_of,
+    live_scim_tokens,
+    oauth_settings,
+    scim_token_of,
+)
+from enterprise.directory.selectors import group_listing, provisioned_members
 from enterprise.forms import (
     AdminGroupsForm,
     ClientSecretForm,
@@ -27,16 +46,26 @@ from enterprise.forms import (
     ScimToggleForm,
     TokenLifetimeForm,
 )
-from enterprise.models import Enterprise, ProvisioningEvent, SsoConnection
+from enterprise.models import Enterprise
+from enterprise.roles.selectors import (
+    admin_warning,
+    administered_enterprises,
+    enterprise_admins,
+    enterprise_for_admin,
+)
+from enterprise.roles.services import enterprise_admin_groups_set
+from enterprise.selectors import scim_status
+from enterprise.services import enterprise_scim_toggle
 from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
-from enterprise.sso.services import SSO_MEMBER_SESSION_KEY
+from enterprise.sso.middleware import SSO_MEMBER_SESSION_KEY
+from enterprise.sso.models import SsoConnection
 
 ACTIVITY_PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
 
 
 def _get_enterprise_for_admin(request: HttpRequest, slug: str) -> Enterprise:
-    return selectors.enterprise_for_admin(user=request.user, slug=slug)
+    return enterprise_for_admin(user=request.user, slug=slug)
 
 
 def _back_to(slug: str, section: str) -> HttpResponse:
@@ -48,7 +77,7 @@ def _render(
     request: HttpRequest, enterprise: Enterprise, template: str, context: dict, status: int = 200
 ) -> HttpResponse:
     """Render an enterprise page, with the admin's other enterprises for the switcher."""
-    enterprises = selectors.administered_enterprises(request.user)
+    enterprises = administered_enterprises(request.user)
     return render(
         request, template, {"enterprise": enterprise, "enterprises": enterprises, **context}, status=status
     )
@@ -58,7 +87,7 @@ def _render(
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The Enterprise link: straight to the admin's enterprise, or a choice when they administer several."""
-    enterprises = list(selectors.administered_enterprises(request.user))
+    enterprises = list(administered_enterprises(request.user))
     if not enterprises and SSO_MEMBER_SESSION_KEY in request.session:
         # A member signed in through single sign-on: the page that says who they are, not a refusal.
         return redirect("sso:signed-in")
@@ -84,28 +113,28 @@ def _render_detail(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
-    oauth = selectors.oauth_settings(enterprise, now)
+    oauth = oauth_settings(enterprise, now)
     trust = oauth.trust
     initial = {"subject": trust.subject, "audience": trust.audience, "issuer": trust.issuer} if trust else {}
     if trust:
         initial["jwks_url"] = trust.jwks_url
-    shown = selectors.ActivityFilter.of(request.GET)
-    events = selectors.provisioning_activity(enterprise, shown)
+    shown = ActivityFilter.of(request.GET)
+    events = provisioning_activity(enterprise, shown)
     activity = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
         request,
         enterprise,
         "enterprise/home.html",
         {
-            "tokens": list(selectors.live_scim_tokens(enterprise, now)),
+            "tokens": list(live_scim_tokens(enterprise, now)),
             "plaintext": plaintext,
-            "status": selectors.scim_status(enterprise, now),
-            "chart": _chart_drawing(selectors.activity_chart(enterprise, now)),
+            "status": scim_status(enterprise, now),
+            "chart": _chart_drawing(activity_chart(enterprise, now)),
             "activity": activity,
-            "activity_rows": [(event, selectors.Outcome.of(event.status)) for event in activity],
+            "activity_rows": [(event, Outcome.of(event.status)) for event in activity],
             "shown": shown,
-            "activity_kinds": selectors.ActivityFilter.KINDS.items(),
-            "target_label": selectors.activity_target_label(enterprise, shown.target) if shown.target else "",
+            "activity_kinds": ActivityFilter.KINDS.items(),
+            "target_label": activity_target_label(enterprise, shown.target) if shown.target else "",
             "changes": enterprise.audit_events.select_related("actor")[:10],
             "oauth": oauth,
             "client_secret": client_secret,
@@ -120,7 +149,7 @@ def _render_detail(
     )
 
 
-def _auth_method(oauth: selectors.OAuthSettings, plaintext: str, client_secret: str, federation_form) -> str:
+def _auth_method(oauth: OAuthSettings, plaintext: str, client_secret: str, federation_form) -> str:
     """Which way in the page opens: the one just acted on, else the one set up (newest kind first)."""
     if plaintext:
         return "token"
@@ -132,10 +161,10 @@ def _auth_method(oauth: selectors.OAuthSettings, plaintext: str, client_secret: 
 
 
 def _admins_section(enterprise: Enterprise) -> dict:
-    admins = selectors.enterprise_admins(enterprise)
+    admins = enterprise_admins(enterprise)
     return {
         "admins": admins,
-        "admin_warning": selectors.admin_warning(admins),
+        "admin_warning": admin_warning(admins),
         "admin_groups_form": AdminGroupsForm(enterprise=enterprise),
     }
 
@@ -160,7 +189,7 @@ def token_rotate(request: HttpRequest, slug: str) -> HttpResponse:
     """Issue a token. Its plaintext is rendered into this response only: not redirected to, not put in a
     message or the session, not logged, and `never_cache` keeps it out of the browser's history cache."""
     enterprise = _get_enterprise_for_admin(request, slug)
-    _, plaintext = services.scim_token_rotate(enterprise=enterprise, actor=request.user)
+    _, plaintext = credentials.scim_token_rotate(enterprise=enterprise, actor=request.user)
     return _render_detail(request, enterprise, plaintext=plaintext)
 
 
@@ -168,8 +197,8 @@ def token_rotate(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, slug: str, token_id: int) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
-    token = selectors.scim_token_of(enterprise=enterprise, token_id=token_id)
-    services.scim_token_revoke(token=token, actor=request.user)
+    token = scim_token_of(enterprise=enterprise, token_id=token_id)
+    credentials.scim_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token {token.hint} is revoked: requests that use it are refused from now on.")
     return _back_to(slug, "scim-token")
 
@@ -183,7 +212,7 @@ def client_secret_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = ClientSecretForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Choose when the secret expires: after 1, 2 or 3 years.")
-    _, raw = services.client_secret_create(
+    _, raw = credentials.client_secret_create(
         enterprise=enterprise, years=form.cleaned_data["years"], actor=request.user
     )
     return _render_detail(request, enterprise, client_secret=raw)
@@ -193,8 +222,8 @@ def client_secret_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def client_secret_revoke(request: HttpRequest, slug: str, secret_id: int) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
-    secret = selectors.client_secret_of(enterprise=enterprise, secret_id=secret_id)
-    services.client_secret_revoke(secret=secret, actor=request.user)
+    secret = client_secret_of(enterprise=enterprise, secret_id=secret_id)
+    credentials.client_secret_revoke(secret=secret, actor=request.user)
     messages.success(
         request, f"Client secret {secret.hint} is revoked, and the access tokens it obtained end now."
     )
@@ -209,7 +238,7 @@ def token_lifetime(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("Access tokens work for 1 to 6 hours.")
     hours = form.cleaned_data["hours"]
-    services.access_token_lifetime_set(enterprise=enterprise, hours=hours, actor=request.user)
+    credentials.access_token_lifetime_set(enterprise=enterprise, hours=hours, actor=request.user)
     messages.success(request, f"Access tokens issued from now on work for {hours} hours.")
     return _back_to(slug, "scim-oauth")
 
@@ -222,7 +251,7 @@ def federation_save(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         values = {name: form.cleaned_data[name] for name in ("issuer", "jwks_url", "subject", "audience")}
         try:
-            services.federation_trust_save(enterprise=enterprise, actor=request.user, **values)
+            credentials.federation_trust_save(enterprise=enterprise, actor=request.user, **values)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -235,7 +264,7 @@ def federation_save(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def federation_revoke(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
-    services.federation_trust_revoke(enterprise=enterprise, actor=request.user)
+    credentials.federation_trust_revoke(enterprise=enterprise, actor=request.user)
     messages.success(request, "Federation is removed: the access tokens it obtained end now.")
     return _back_to(slug, "scim-federation")
 
@@ -248,7 +277,7 @@ def scim_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("Say whether provisioning should be on (true) or off (false).")
     enabled = form.cleaned_data["enabled"]
-    services.enterprise_scim_toggle(enterprise=enterprise, enabled=enabled, actor=request.user)
+    enterprise_scim_toggle(enterprise=enterprise, enabled=enabled, actor=request.user)
     if enabled:
         messages.success(request, "Provisioning is on: your identity provider can create and update members.")
     else:
@@ -266,7 +295,7 @@ def admin_groups(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest("Choose admin groups among this enterprise's groups.")
     try:
-        services.enterprise_admin_groups_set(
+        enterprise_admin_groups_set(
             enterprise=enterprise, groups=list(form.cleaned_data["groups"]), actor=request.user
         )
     except ValidationError as exc:
@@ -276,7 +305,7 @@ def admin_groups(request: HttpRequest, slug: str) -> HttpResponse:
     return _back_to(slug, "admins")
 
 
-CSV_COLUMNS = ["time", *selectors.ACTIVITY_FIELDS]
+CSV_COLUMNS = ["time", *ACTIVITY_FIELDS]
 
 
 class _Echo:
@@ -295,7 +324,7 @@ def _csv_cell(value: object) -> object:
 
 
 def _csv_row(event: ProvisioningEvent) -> list:
-    computed = {"time": event.created_at.isoformat(), "outcome": selectors.Outcome.of(event.status).value}
+    computed = {"time": event.created_at.isoformat(), "outcome": Outcome.of(event.status).value}
     return [_csv_cell(computed[c] if c in computed else getattr(event, c)) for c in CSV_COLUMNS]
 
 
@@ -303,7 +332,7 @@ def _csv_row(event: ProvisioningEvent) -> list:
 @require_GET
 def activity_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
-    events = selectors.provisioning_activity(enterprise, selectors.ActivityFilter.of(request.GET))
+    events = provisioning_activity(enterprise, ActivityFilter.of(request.GET))
     writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
     def lines():
@@ -322,13 +351,11 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     form = MemberSearchForm(request.GET)
     search = form.cleaned_data if form.is_valid() else {}
-    found = selectors.provisioned_members(
-        enterprise, search=search.get("q", ""), state=search.get("state", "")
-    )
+    found = provisioned_members(enterprise, search=search.get("q", ""), state=search.get("state", ""))
     page = Paginator(found, MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
-    histories = selectors.member_histories(enterprise, list(page))
+    histories = member_histories(enterprise, [str(member.scim_id) for member in page])
     rows = [(member, histories.get(str(member.scim_id))) for member in page]
-    groups = selectors.group_listing(enterprise)
+    groups = group_listing(enterprise)
     return _render(
         request,
         enterprise,
@@ -341,7 +368,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 CHART_LEFT, CHART_TOP, CHART_HEIGHT, CHART_SLOT, CHART_BAR = 40, 12, 140, 5, 4
 
 
-def _chart_drawing(chart: selectors.ActivityChart) -> dict:
+def _chart_drawing(chart: ActivityChart) -> dict:
     """Bars, day marks and scale of the activity chart, drawn by templates/enterprise/_chart.svg."""
     baseline = CHART_TOP + CHART_HEIGHT
     plot_right = CHART_LEFT + len(chart.hours) * CHART_SLOT

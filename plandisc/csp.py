@@ -11,7 +11,7 @@ SIGN_IN_PAGES = {"login", "sso:discover"}
 
 def identity_provider_origins() -> list[str]:
     """The origins of the sign-in pages of every configured identity provider (for Entra ID, one or two)."""
-    from enterprise.models import SsoConnection
+    from enterprise.sso.models import SsoConnection
 
     urls = SsoConnection.objects.values_list("idp_sso_url", flat=True)
     return sorted({f"{part.scheme}://{part.netloc}" for part in map(urlsplit, urls)})

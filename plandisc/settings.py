@@ -52,7 +52,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "plandisc",
+    # The Enterprise page and the rooms it is made of, each owning its models (README, "Architecture").
     "enterprise",
+    "enterprise.directory",
+    "enterprise.activity",
+    "enterprise.roles",
+    "enterprise.credentials",
+    "enterprise.sso",
     "scim",
 ]
 
@@ -200,7 +206,7 @@ SSO_DNS_NAMESERVERS = [s for s in os.getenv("SSO_DNS_NAMESERVERS", "").split(","
 SSO_DNS_PORT = envint("SSO_DNS_PORT", "53")
 SSO_DNS_TIMEOUT_SECONDS = envint("SSO_DNS_TIMEOUT_SECONDS", "5")
 
-# OAuth token endpoint for SCIM (enterprise/oauth.py, enterprise/federation.py): failed client authentications
+# OAuth token endpoint for SCIM (enterprise/credentials): failed client authentications
 # allowed per minute from one address, and for one enterprise, before it answers 429. JWKS URLs on loopback
 # (http allowed) are for tests only; private and link-local addresses are always refused.
 SCIM_TOKEN_FAILURES_PER_MINUTE = envint("SCIM_TOKEN_FAILURES_PER_MINUTE", "30")

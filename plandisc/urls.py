@@ -3,7 +3,6 @@ from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from enterprise import oauth
 from plandisc.signin import AdminSignInForm, SignInForm
 
 admin.site.login_form = AdminSignInForm
@@ -17,6 +16,5 @@ urlpatterns = [
     path("enterprise/", include("enterprise.urls")),
     path("sso/", include("enterprise.sso.urls")),
     path("admin/", admin.site.urls),
-    # The OAuth token endpoint that gives Entra access tokens for an enterprise's SCIM endpoint.
-    path("oauth/<uuid:public_id>/token", oauth.token, name="oauth-token"),
+    path("oauth/", include("enterprise.credentials.urls")),
 ]

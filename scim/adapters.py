@@ -2,8 +2,8 @@
 SCIM Users are enterprise Members, SCIM Groups are enterprise Groups: resource bodies to and from the domain.
 
 Reads serialize the stored document plus what the server owns (id, meta, groups, manager). Writes go through
-scim/documents.py (checking, PATCH), then through enterprise.services, which maps a profile onto the columns
-and owns every rule. Group membership changes are set-based SQL: adding one member to a 50,000-member group
+scim/documents.py (checking, PATCH), then through the directory's services (enterprise.directory; through enterprise.roles for the writes
+that can change someone's role), which map a profile onto the columns and own every rule. Group membership changes are set-based SQL: adding one member to a 50,000-member group
 inserts one row and never loads the group's members.
 """
 
@@ -15,8 +15,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Q, prefetch_related_objects
 
-from enterprise import services
-from enterprise.models import Group, Member
+from enterprise.directory.models import Group, Member
+from enterprise.directory.services import group_save, member_create
+from enterprise.roles.services import (
+    group_delete,
+    group_members_add,
+    group_members_remove,
+    member_delete,
+    member_update,
+)
 from scim import documents
 from scim.activity import Action
 from scim.auth import Call
@@ -147,11 +154,9 @@ class MemberAdapter(ResourceAdapter):
         before, was_active, manager_before = self.obj.profile, self.obj.active, self.obj.manager_id
         try:
             if self.created:
-                self.obj = services.member_create(
-                    enterprise=self.call.enterprise, profile=profile, manager=manager
-                )
+                self.obj = member_create(enterprise=self.call.enterprise, profile=profile, manager=manager)
             else:
-                services.member_update(member=self.obj, profile=profile, manager=manager)
+                member_update(member=self.obj, profile=profile, manager=manager)
         except (ValidationError, IntegrityError) as error:
             raise self.refused(error) from None
         member = self.obj
@@ -185,7 +190,7 @@ class MemberAdapter(ResourceAdapter):
         return manager
 
     def delete(self) -> None:
-        services.member_delete(member=self.obj)
+        member_delete(member=self.obj)
         self.call.note.says(Action.DELETED, f"Deleted member {self.obj.user_name}")
 
 
@@ -267,7 +272,7 @@ class GroupAdapter(ResourceAdapter):
         if self.created:
             group.enterprise = self.call.enterprise
         try:
-            services.group_save(
+            group_save(
                 group=group,
                 display_name=self.document["displayName"],
                 external_id=self.document.get("externalId"),
@@ -306,17 +311,17 @@ class GroupAdapter(ResourceAdapter):
                 where = Q(member__in=self._members(value, strict=False))
             else:
                 where = None
-            removed = services.group_members_remove(group=group, where=where)
+            removed = group_members_remove(group=group, where=where)
             return [f"Removed {_count(removed, self.named)} from {group.display_name}"] if removed else []
         if path["filter"]:
             raise bad_request("Add members with path 'members' and a value list.", "invalidPath")
         members = self._members(value, strict=True)
         said = []
         if operation.op == "replace" and not self.created:
-            removed = services.group_members_remove(group=group, keep=members)
+            removed = group_members_remove(group=group, keep=members)
             if removed:
                 said.append(f"Removed {_count(removed)} from {group.display_name}")
-        services.group_members_add(group=group, member_ids=members)
+        group_members_add(group=group, member_ids=members)
         if members:
             said.append(f"Added {_count(len(members), self.named)} to {group.display_name}")
         return said
@@ -348,7 +353,7 @@ class GroupAdapter(ResourceAdapter):
         return [pk for pk, _ in found.values()]
 
     def delete(self) -> None:
-        services.group_delete(group=self.obj)
+        group_delete(group=self.obj)
         self.call.note.says(Action.DELETED, f"Deleted group {self.obj.display_name}")
 
 

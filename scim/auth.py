@@ -2,15 +2,15 @@
 Authentication: a bearer credential resolved to the one enterprise it belongs to.
 
 Each kind of credential is an authenticator, chosen by the prefix of the bearer value and backed by a domain
-service in enterprise/services.py. Adding a kind means adding one entry to AUTHENTICATORS; the pipeline, the
-cache and the activity records take any `Credential`.
+service in enterprise/credentials/services.py. Adding a kind means adding one entry to AUTHENTICATORS; the
+pipeline, the cache and the activity records take any `Credential`.
 
 Resolutions are cached in this process, so most requests spend no query on the credential. Every entry is
 checked against the enterprise's credentials version in the shared cache (read in the same round trip as the
-rate limit, see scim/limits.py), which `services.enterprise_credentials_changed` changes on revocation,
-rotation and the provisioning switch: such a change takes effect on the next request, in every worker. An
-entry also lives at most CACHE_SECONDS, so a token's last-used mark stays as fresh as before, and a token that
-expires on its own (the end of a rotation's overlap) stops then, cached or not.
+rate limit, see scim/limits.py), which `enterprise_credentials_changed` (enterprise.credentials.services)
+changes on revocation, rotation and the provisioning switch: such a change takes effect on the next request,
+in every worker. An entry also lives at most CACHE_SECONDS, so a token's last-used mark stays as fresh as
+before, and a token that expires on its own (the end of a rotation's overlap) stops then, cached or not.
 """
 
 import hashlib
@@ -22,11 +22,16 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from enterprise import services
-from enterprise.models import AccessToken, Enterprise, ScimToken
+from enterprise.credentials.models import AccessToken, ScimToken
+from enterprise.credentials.services import (
+    LAST_USED_RESOLUTION,
+    scim_access_token_authenticate,
+    scim_token_authenticate,
+)
+from enterprise.models import Enterprise
 from scim.activity import Note
 
-CACHE_SECONDS = services.LAST_USED_RESOLUTION.total_seconds()
+CACHE_SECONDS = LAST_USED_RESOLUTION.total_seconds()
 CACHE_SIZE = 10_000
 
 
@@ -42,16 +47,16 @@ class Credential:
 
 
 def scim_token(public_id: uuid.UUID, raw: str) -> Credential | None:
-    token = services.scim_token_authenticate(public_id=public_id, raw=raw)
+    token = scim_token_authenticate(public_id=public_id, raw=raw)
     if token is None:
         return None
     return Credential(token.enterprise, "scim_token", token.label, token.expires_at)
 
 
 def access_token(public_id: uuid.UUID, raw: str) -> Credential | None:
-    """An OAuth access token from the token endpoint (enterprise/oauth.py). It stops at its own expiry, or at
+    """An OAuth access token from the token endpoint (enterprise.credentials.views). It stops at its own expiry, or at
     its client secret's when that comes first; revoking the secret or the federation trust ends it at once."""
-    token = services.scim_access_token_authenticate(public_id=public_id, raw=raw)
+    token = scim_access_token_authenticate(public_id=public_id, raw=raw)
     if token is None:
         return None
     if token.secret_id:

@@ -15,7 +15,8 @@ from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser, SCIMParserError
 from scim2_filter_parser.transpilers.django_q_object import Transpiler
 
-from enterprise.models import ENTERPRISE_EXTENSION, Enterprise, Group, GroupMembership, Member
+from enterprise.directory.models import ENTERPRISE_EXTENSION, Group, GroupMembership, Member
+from enterprise.models import Enterprise
 from scim.errors import ScimError
 
 MAX_FILTER_LENGTH = 4096

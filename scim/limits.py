@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
-from enterprise import services
+from enterprise.credentials.services import enterprise_credentials_key
 from plandisc.counters import cache_count
 from scim.errors import ScimError
 
@@ -88,7 +88,7 @@ def _minute() -> tuple[int, int]:
 
 
 def credentials_version(public_id: uuid.UUID) -> object:
-    return _run([("get", services.enterprise_credentials_key(public_id))])[0]
+    return _run([("get", enterprise_credentials_key(public_id))])[0]
 
 
 def admit(public_id: uuid.UUID) -> tuple[object, int]:
@@ -97,7 +97,7 @@ def admit(public_id: uuid.UUID) -> tuple[object, int]:
     minute, left = _minute()
     version, count = _run(
         [
-            ("get", services.enterprise_credentials_key(public_id)),
+            ("get", enterprise_credentials_key(public_id)),
             ("count", f"scim-rate:{public_id}:{minute}", 120),
         ]
     )

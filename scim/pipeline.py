@@ -28,11 +28,13 @@ from django.db import DatabaseError, DataError, IntegrityError, connection, tran
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from enterprise import services
-from enterprise.models import Enterprise, ProvisioningEvent
+from enterprise.activity.batch import batch
+from enterprise.activity.models import ProvisioningEvent
+from enterprise.activity.services import provisioning_refusals_record
+from enterprise.models import Enterprise
 from plandisc.http import client_address
 from scim import auth, limits, resources, views
-from scim.activity import Action, Note, batch
+from scim.activity import Action, Note
 from scim.auth import Call, Credential
 from scim.errors import ScimError, error_response
 
@@ -163,7 +165,7 @@ def refuse(request: HttpRequest, public_id: uuid.UUID) -> Refused:
         enterprise = Enterprise.objects.filter(public_id=public_id).first()
         event = None
         if enterprise is not None:
-            event = services.provisioning_refusals_record(
+            event = provisioning_refusals_record(
                 event=ProvisioningEvent(pk=pk) if pk else None,
                 enterprise=enterprise,
                 address=address,
@@ -196,7 +198,7 @@ def admit(request: HttpRequest, credential: Credential, wait: int) -> None:
 def _transaction(request: HttpRequest, route: resources.Route):
     """
     One transaction for a write. A user's creation, the most frequent write of a provisioning cycle, writes
-    one row with one INSERT (services.member_create), a transaction of its own: it runs without the BEGIN
+    one row with one INSERT (member_create), a transaction of its own: it runs without the BEGIN
     and COMMIT round trips. In an outer transaction (tests run in one) it gets a savepoint, so that a
     refused INSERT leaves the outer one usable.
     """

@@ -8,8 +8,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from enterprise import services
+from enterprise.credentials.services import scim_token_rotate
 from enterprise.models import Enterprise
+from enterprise.services import enterprise_create
 from tests.factories import EnterpriseFactory, MemberFactory, UserFactory
 
 SCIM = "application/scim+json"
@@ -67,12 +68,12 @@ def admin_user(db):
 
 @pytest.fixture
 def enterprise(db, admin_user):
-    return services.enterprise_create(slug="contoso", name="Contoso", admin=admin_user)
+    return enterprise_create(slug="contoso", name="Contoso", admin=admin_user)
 
 
 @pytest.fixture
 def scim(enterprise) -> ScimClient:
-    _, token = services.scim_token_rotate(enterprise=enterprise)
+    _, token = scim_token_rotate(enterprise=enterprise)
     return ScimClient(Client(), enterprise, token)
 
 
@@ -83,7 +84,7 @@ def other_enterprise(db):
 
 @pytest.fixture
 def other_scim(other_enterprise) -> ScimClient:
-    _, token = services.scim_token_rotate(enterprise=other_enterprise)
+    _, token = scim_token_rotate(enterprise=other_enterprise)
     return ScimClient(Client(), other_enterprise, token)
 
 

@@ -1,7 +1,9 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from enterprise.models import Enterprise, Group, GroupMembership, Member, ProvisioningEvent
+from enterprise.activity.models import ProvisioningEvent
+from enterprise.directory.models import Group, GroupMembership, Member
+from enterprise.models import Enterprise
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -3,7 +3,6 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import enterprise.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -25,7 +24,6 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('expires_at', models.DateTimeField(db_index=True)),
             ],
-            bases=(enterprise.models.HashedSecret, models.Model),
         ),
         migrations.CreateModel(
             name='ClientSecret',
@@ -41,7 +39,6 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-created_at', '-id'],
             },
-            bases=(enterprise.models.HashedSecret, models.Model),
         ),
         migrations.CreateModel(
             name='FederationTrust',

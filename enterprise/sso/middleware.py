@@ -3,8 +3,10 @@ from collections.abc import Callable
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 
-from enterprise.models import Member
-from enterprise.sso.services import SSO_MEMBER_SESSION_KEY
+from enterprise.directory.models import Member
+
+# The session key that marks a session signed in through single sign-on: the member it signed in as.
+SSO_MEMBER_SESSION_KEY = "_sso_member_id"
 
 
 class SsoSessionMiddleware:
@@ -12,7 +14,8 @@ class SsoSessionMiddleware:
     Signs out a single sign-on session whose member is no longer active, no longer exists, or no longer signs
     in with the session's login account.
 
-    Deprovisioning a member already deletes their sessions server-side (services.member_sessions_end). This
+    Deprovisioning a member already deletes their sessions server-side
+    (enterprise.directory.services.member_sessions_end). This
     check, one primary-key query on requests of single sign-on sessions only, also covers a sign-in that raced
     with the deactivation, session backends that cannot delete by key, and sessions of a login account a
     member no longer uses. Password sessions carry no mark and are left alone.

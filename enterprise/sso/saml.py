@@ -5,6 +5,10 @@ Each enterprise is its own service provider (entity id and reply URL from SsoCon
 identity provider: the one in the Federation Metadata XML its admin gave. Signing certificates come from that
 XML only, never from the response itself. Nothing here touches the database; enterprise.sso.services records
 request and assertion ids and decides who gets in.
+
+pysaml2 (with xmlschema, which compiles the SAML schemas) costs a worker more CPU to import than the rest of
+the app together, and most workers never sign anyone in: they answer SCIM. So each function here imports the
+parts of pysaml2 it uses when it is first called, and a worker pays for them at its first sign-in.
 """
 
 import base64
@@ -13,18 +17,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography import x509
 from django.conf import settings
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
-from saml2.attribute_converter import ac_factory
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.mdstore import InMemoryMetaData
-from saml2.metadata import entity_descriptor
-from saml2.saml import SCM_BEARER
-from saml2.time_util import str_to_time
 
-from enterprise.models import SsoConnection
+from enterprise.sso.models import SsoConnection
 
 # The claims Microsoft Entra ID sends by default (Attributes & Claims of a SAML application), named by these
 # URIs and without a NameFormat.
@@ -55,6 +50,11 @@ class IdentityProvider:
 
 def read_idp_metadata(xml: str) -> IdentityProvider:
     """Read Entra's Federation Metadata XML. Raises ValueError with a message for the admin."""
+    from cryptography import x509
+    from saml2 import BINDING_HTTP_REDIRECT, SAMLError
+    from saml2.attribute_converter import ac_factory
+    from saml2.mdstore import InMemoryMetaData
+
     metadata = InMemoryMetaData(ac_factory(), xml)
     try:
         metadata.load()
@@ -85,8 +85,12 @@ def read_idp_metadata(xml: str) -> IdentityProvider:
     return IdentityProvider(entity_id, endpoints[0]["location"], certificates)
 
 
-def sp_config(connection: SsoConnection) -> SPConfig:
-    """The service provider for one enterprise, trusting only its identity provider's metadata."""
+def sp_config(connection: SsoConnection):
+    """The service provider for one enterprise (a pysaml2 SPConfig), trusting only its identity provider's
+    metadata."""
+    from saml2 import BINDING_HTTP_POST
+    from saml2.config import SPConfig
+
     config = SPConfig()
     config.load(
         {
@@ -115,11 +119,16 @@ def sp_config(connection: SsoConnection) -> SPConfig:
 
 def sp_metadata(connection: SsoConnection) -> str:
     """Plandisc's SAML metadata for the enterprise (Entra: Basic SAML Configuration, Upload metadata file)."""
+    from saml2.metadata import entity_descriptor
+
     return str(entity_descriptor(sp_config(connection)))
 
 
 def authn_request(connection: SsoConnection, *, relay_state: str) -> tuple[str, str]:
     """An AuthnRequest for the enterprise's identity provider: its id, and the redirect URL carrying it."""
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.client import Saml2Client
+
     client = Saml2Client(config=sp_config(connection))
     request_id, info = client.prepare_for_authenticate(
         entityid=connection.idp_entity_id, relay_state=relay_state, binding=BINDING_HTTP_REDIRECT
@@ -152,6 +161,11 @@ def read_response(connection: SsoConnection, saml_response: str) -> Assertion:
     restriction naming this enterprise's entity id, the issuer, every bearer confirmation's Recipient and
     NotOnOrAfter, and a single InResponseTo.
     """
+    from saml2 import BINDING_HTTP_POST
+    from saml2.client import Saml2Client
+    from saml2.saml import SCM_BEARER
+    from saml2.time_util import str_to_time
+
     client = Saml2Client(config=sp_config(connection))
     try:
         response = client.parse_authn_request_response(saml_response, BINDING_HTTP_POST, outstanding={})

@@ -7,34 +7,37 @@ enterprise's own accounts" hold across workers and hosts.
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from enterprise.models import (
-    AuditEvent,
-    Enterprise,
+from enterprise.activity.models import AuditEvent
+from enterprise.directory.models import Member, MemberSession
+from enterprise.directory.services import member_create
+from enterprise.models import Enterprise
+from enterprise.roles.services import enterprise_admins_by_hand_recorded, member_admin_role_recorded
+from enterprise.sso import saml
+from enterprise.sso.middleware import SSO_MEMBER_SESSION_KEY
+from enterprise.sso.models import (
     LoginAccount,
-    Member,
     SamlAssertion,
     SamlRequest,
     SsoConnection,
     SsoDomain,
     SsoRefusal,
-    SsoSession,
 )
-from enterprise.services import login_account_create, member_admin_role_recorded, member_create
-from enterprise.sso import dns_lookup, saml
 from plandisc.counters import cache_count
 
-SSO_MEMBER_SESSION_KEY = "_sso_member_id"
+User = get_user_model()
 
 INVALID_RESPONSE = (
     "Plandisc could not accept the sign-in response from your organisation's identity provider. Start again "
@@ -141,6 +144,8 @@ def sso_domain_verify(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> N
     ValidationError, with a message for the admin, when the record is not there or DNS does not answer. The
     lookup runs outside any transaction: it can take up to SSO_DNS_TIMEOUT_SECONDS.
     """
+    from enterprise.sso import dns_lookup  # dnspython, imported where a domain is checked
+
     try:
         records = dns_lookup.txt_records(domain.domain)
     except dns_lookup.LookupFailed:
@@ -363,10 +368,10 @@ def sso_session_start(*, member: Member, session: SessionBase) -> None:
     """
     session[SSO_MEMBER_SESSION_KEY] = member.pk
     session.save()
-    for record in member.sso_sessions.exclude(session_key=session.session_key):
+    for record in member.sessions.exclude(session_key=session.session_key):
         if not type(session)().exists(record.session_key):
             record.delete()
-    SsoSession.objects.update_or_create(session_key=session.session_key, defaults={"member": member})
+    MemberSession.objects.update_or_create(session_key=session.session_key, defaults={"member": member})
 
 
 def sso_refusal_record(*, enterprise: Enterprise, detail: str) -> str:
@@ -387,3 +392,41 @@ def sso_refusal_record(*, enterprise: Enterprise, detail: str) -> str:
         enterprise=enterprise, reference=reference, detail=detail[:1000], created_at=now
     )
     return reference
+
+
+@transaction.atomic
+def enterprise_admin_ensure(*, enterprise: Enterprise, email: str, password: str | None) -> AbstractBaseUser:
+    """
+    Make the account with this email an admin of the enterprise, creating it (or setting its password).
+    Raises ValidationError, with the validators' messages, for a password AUTH_PASSWORD_VALIDATORS refuse.
+    Accounts that belong to another enterprise are never chosen: that enterprise's identity provider signs in
+    as them.
+    """
+    mine = Q(login_account__isnull=True) | Q(login_account__enterprise=enterprise)
+    user = User.objects.filter(mine, email__iexact=email).order_by("pk").first()
+    if user is None:
+        user = login_account_create(enterprise=enterprise, name=email, email=email)
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    before = set(enterprise.admins.values_list("pk", flat=True))
+    if user.pk not in before:
+        enterprise.admins.add(user)
+        enterprise_admins_by_hand_recorded(enterprise=enterprise, before=before)
+    return user
+
+
+def login_account_create(*, enterprise: Enterprise, name: str, email: str) -> AbstractBaseUser:
+    """
+    Make a password-less login account that belongs to `enterprise`. Its username is `name`, or, when another
+    account already has that name, `name` qualified by the enterprise's slug (or, failing that, a random one):
+    an account name is never shared between enterprises.
+    """
+    qualified = f"{enterprise.slug}/{name}"[:150]
+    for username in (name[:150], qualified, f"{qualified[:117]}/{uuid.uuid4()}"):
+        if not User.objects.filter(username__iexact=username).exists():
+            break
+    user = User.objects.create_user(username=username, email=email)
+    LoginAccount.objects.create(user=user, enterprise=enterprise)
+    return user

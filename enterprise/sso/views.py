@@ -23,10 +23,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from enterprise import selectors
-from enterprise.models import Enterprise, Member, SamlRequest, SsoConnection, SsoDomain
+from enterprise.directory.models import Member
+from enterprise.models import Enterprise
+from enterprise.roles.selectors import administered_enterprises, enterprise_for_admin
 from enterprise.sso import saml, services
 from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
+from enterprise.sso.models import SamlRequest, SsoConnection, SsoDomain
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +132,7 @@ def signed_in(request: HttpRequest) -> HttpResponse:
     )
     if member is None:
         return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
-    is_admin = selectors.administered_enterprises(request.user).filter(pk=member.enterprise_id).exists()
+    is_admin = administered_enterprises(request.user).filter(pk=member.enterprise_id).exists()
     return render(request, "sso/signed_in.html", {"member": member, "is_admin": is_admin})
 
 
@@ -154,7 +156,7 @@ def _section(enterprise: Enterprise, anchor: str = "sso") -> HttpResponse:
 @require_POST
 def configure(request: HttpRequest, slug: str) -> HttpResponse:
     """Save the Enterprise page's single sign-on settings (Entra's metadata, members at first sign-in)."""
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     form = SsoConnectionForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -176,7 +178,7 @@ def configure(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def domain_add(request: HttpRequest, slug: str) -> HttpResponse:
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     connection = get_object_or_404(SsoConnection, enterprise=enterprise)
     form = SsoDomainForm(request.POST)
     if form.is_valid():
@@ -193,7 +195,7 @@ def domain_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _domain_of(request: HttpRequest, slug: str, domain_id: int) -> SsoDomain:
-    enterprise = selectors.enterprise_for_admin(user=request.user, slug=slug)
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
     return get_object_or_404(
         SsoDomain.objects.select_related("connection__enterprise"),
         pk=domain_id,

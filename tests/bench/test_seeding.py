@@ -7,7 +7,7 @@ from django.db import connection
 
 from bench import cycle
 from bench.sizes import Size, seed
-from enterprise.models import Group, GroupMembership, Member
+from enterprise.directory.models import Group, GroupMembership, Member
 
 pytestmark = [
     pytest.mark.django_db,

@@ -10,7 +10,7 @@ import pytest
 from django.utils.html import escape
 from playwright.sync_api import Page, Route, expect
 
-from enterprise.models import SsoConnection
+from enterprise.sso.models import SsoConnection
 from tests.browser.conftest import OUTPUT
 from tests.sso.conftest import CONTOSO_TENANT, Entra, connect, make_signing_key, provision
 

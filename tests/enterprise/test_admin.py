@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from enterprise import services
-from enterprise.models import ScimToken
+from enterprise.credentials.models import ScimToken
+from enterprise.credentials.services import client_secret_create, federation_trust_save, scim_token_rotate
 from tests.factories import GroupFactory, MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,16 +18,24 @@ def staff_client(client):
 
 @pytest.fixture
 def token(enterprise):
-    return services.scim_token_rotate(enterprise=enterprise)
+    return scim_token_rotate(enterprise=enterprise)
 
 
 @pytest.mark.parametrize(
-    "model", ["enterprise", "scimtoken", "member", "group", "provisioningevent", "auditevent"]
+    "model",
+    [
+        "enterprise_enterprise",
+        "credentials_scimtoken",
+        "directory_member",
+        "directory_group",
+        "activity_provisioningevent",
+        "activity_auditevent",
+    ],
 )
 def test_every_admin_list_loads_and_searches(staff_client, enterprise, token, model):
     MemberFactory(enterprise=enterprise, user_name="alex@contoso.com")
     GroupFactory(enterprise=enterprise, display_name="Sales")
-    url = reverse(f"admin:enterprise_{model}_changelist")
+    url = reverse(f"admin:{model}_changelist")
     assert staff_client.get(url).status_code == 200
     assert staff_client.get(url, {"q": "contoso"}).status_code == 200
 
@@ -35,10 +43,10 @@ def test_every_admin_list_loads_and_searches(staff_client, enterprise, token, mo
 def test_no_token_secret_appears_in_any_admin_page(staff_client, enterprise, token):
     stored, plaintext = token
     pages = [
-        reverse("admin:enterprise_scimtoken_changelist"),
-        reverse("admin:enterprise_scimtoken_change", args=[stored.pk]),
+        reverse("admin:credentials_scimtoken_changelist"),
+        reverse("admin:credentials_scimtoken_change", args=[stored.pk]),
         reverse("admin:enterprise_enterprise_change", args=[enterprise.pk]),
-        reverse("admin:enterprise_auditevent_changelist"),
+        reverse("admin:activity_auditevent_changelist"),
     ]
     for url in pages:
         html = staff_client.get(url).content.decode()
@@ -50,16 +58,16 @@ def test_no_token_secret_appears_in_any_admin_page(staff_client, enterprise, tok
 def test_tokens_cannot_be_edited_or_added(staff_client, token):
     stored, _ = token
     response = staff_client.post(
-        reverse("admin:enterprise_scimtoken_change", args=[stored.pk]), {"hint": "x"}
+        reverse("admin:credentials_scimtoken_change", args=[stored.pk]), {"hint": "x"}
     )
     assert response.status_code == 403
-    assert staff_client.get(reverse("admin:enterprise_scimtoken_add")).status_code == 403
+    assert staff_client.get(reverse("admin:credentials_scimtoken_add")).status_code == 403
 
 
 def test_the_revoke_action_ends_a_token_and_is_audited(staff_client, enterprise, token, scim):
     stored, plaintext = token
     response = staff_client.post(
-        reverse("admin:enterprise_scimtoken_changelist"),
+        reverse("admin:credentials_scimtoken_changelist"),
         {"action": "revoke", "_selected_action": [stored.pk]},
         follow=True,
     )
@@ -75,7 +83,7 @@ def test_the_revoke_action_ends_a_token_and_is_audited(staff_client, enterprise,
 def test_members_can_be_found_by_username(staff_client, enterprise):
     MemberFactory(enterprise=enterprise, user_name="alex@contoso.com")
     MemberFactory(enterprise=enterprise, user_name="megan@contoso.com")
-    html = staff_client.get(reverse("admin:enterprise_member_changelist"), {"q": "megan"}).content.decode()
+    html = staff_client.get(reverse("admin:directory_member_changelist"), {"q": "megan"}).content.decode()
     assert "megan@contoso.com" in html and "alex@contoso.com" not in html
 
 
@@ -86,7 +94,7 @@ def test_stored_digests_are_never_the_token(token):
 
 
 def _trust(enterprise):
-    return services.federation_trust_save(
+    return federation_trust_save(
         enterprise=enterprise,
         issuer="https://i.example",
         jwks_url="http://127.0.0.1:9/k",
@@ -97,14 +105,14 @@ def _trust(enterprise):
 
 def test_support_sees_client_secrets_and_federation_but_never_a_secret(staff_client, enterprise, settings):
     settings.SCIM_JWKS_ALLOW_LOOPBACK = True
-    secret, raw = services.client_secret_create(enterprise=enterprise)
+    secret, raw = client_secret_create(enterprise=enterprise)
     trust = _trust(enterprise)
     pages = [
-        reverse("admin:enterprise_clientsecret_changelist"),
-        reverse("admin:enterprise_clientsecret_changelist") + "?q=contoso",
-        reverse("admin:enterprise_clientsecret_change", args=[secret.pk]),
-        reverse("admin:enterprise_federationtrust_changelist"),
-        reverse("admin:enterprise_federationtrust_change", args=[trust.pk]),
+        reverse("admin:credentials_clientsecret_changelist"),
+        reverse("admin:credentials_clientsecret_changelist") + "?q=contoso",
+        reverse("admin:credentials_clientsecret_change", args=[secret.pk]),
+        reverse("admin:credentials_federationtrust_changelist"),
+        reverse("admin:credentials_federationtrust_change", args=[trust.pk]),
         reverse("admin:enterprise_enterprise_change", args=[enterprise.pk]),
     ]
     for url in pages:
@@ -116,14 +124,14 @@ def test_support_sees_client_secrets_and_federation_but_never_a_secret(staff_cli
 
 def test_support_revokes_client_secrets_and_federation_from_the_admin(staff_client, enterprise, settings):
     settings.SCIM_JWKS_ALLOW_LOOPBACK = True
-    secret, _ = services.client_secret_create(enterprise=enterprise)
+    secret, _ = client_secret_create(enterprise=enterprise)
     trust = _trust(enterprise)
     staff_client.post(
-        reverse("admin:enterprise_clientsecret_changelist"),
+        reverse("admin:credentials_clientsecret_changelist"),
         {"action": "revoke", "_selected_action": [secret.pk]},
     )
     staff_client.post(
-        reverse("admin:enterprise_federationtrust_changelist"),
+        reverse("admin:credentials_federationtrust_changelist"),
         {"action": "revoke", "_selected_action": [trust.pk]},
     )
     secret.refresh_from_db()

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from enterprise import services
-from enterprise.models import AuditEvent, ScimToken
+from enterprise.activity.models import AuditEvent
+from enterprise.credentials.models import ScimToken
+from enterprise.credentials.services import scim_token_rotate
 from tests.conftest import ScimClient
 from tests.factories import MemberFactory, ProvisioningEventFactory
 
@@ -28,7 +29,7 @@ def _post(client: Client, url: str, body: dict | None = None):
 
 def test_it_reads_the_scim_settings_and_status(admin_session, enterprise, settings):
     settings.PLANDISC_BASE_URL = "https://create.plandisc.com"
-    token, _ = services.scim_token_rotate(enterprise=enterprise, actor=enterprise.admins.get())
+    token, _ = scim_token_rotate(enterprise=enterprise, actor=enterprise.admins.get())
     MemberFactory.create_batch(2, enterprise=enterprise)
     MemberFactory(enterprise=enterprise, active=False)
     event = ProvisioningEventFactory(enterprise=enterprise, created_at=timezone.now() - timedelta(minutes=5))

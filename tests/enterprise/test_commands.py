@@ -7,7 +7,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from enterprise.models import Enterprise, ScimToken
+from enterprise.credentials.models import ScimToken
+from enterprise.models import Enterprise
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from enterprise.models import ClientSecret, FederationTrust
+from enterprise.credentials.models import ClientSecret, FederationTrust
 from tests.oauth import basic, request_token
 
 pytestmark = pytest.mark.django_db

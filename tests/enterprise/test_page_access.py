@@ -5,7 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.test import Client
 
-from enterprise.models import AuditEvent, ScimToken
+from enterprise.activity.models import AuditEvent
+from enterprise.credentials.models import ScimToken
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

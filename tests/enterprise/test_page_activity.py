@@ -7,7 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.utils import timezone
 
-from enterprise import selectors
+from enterprise.activity.selectors import activity_chart
 from tests.factories import ProvisioningEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_the_chart_counts_requests_per_hour_over_seven_days_by_outcome(enterpris
     ProvisioningEventFactory(enterprise=enterprise, created_at=datetime(2026, 3, 3, 14, 59, tzinfo=UTC))
     ProvisioningEventFactory(enterprise=other_enterprise, created_at=now.replace(minute=5))
 
-    chart = selectors.activity_chart(enterprise, now)
+    chart = activity_chart(enterprise, now)
 
     assert len(chart.hours) == 7 * 24
     assert chart.hours[0].start == datetime(2026, 3, 3, 15, tzinfo=UTC)

@@ -9,8 +9,9 @@ from http import HTTPStatus
 import pytest
 import time_machine
 
-from enterprise import services
-from enterprise.models import AuditEvent, ClientSecret, FederationTrust
+from enterprise.activity.models import AuditEvent
+from enterprise.credentials.models import ClientSecret, FederationTrust
+from enterprise.credentials.services import client_secret_create
 from tests.oauth import basic, request_token, scim_status
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,7 @@ def test_a_secret_expiring_in_more_than_three_years_is_refused(admin_session):
 
 
 def test_revoking_a_secret_from_the_page_ends_it(admin_session, enterprise):
-    secret, raw = services.client_secret_create(enterprise=enterprise)
+    secret, raw = client_secret_create(enterprise=enterprise)
     response = admin_session.post(f"/enterprise/contoso/scim/client/secrets/{secret.pk}/revoke/", follow=True)
 
     assert f"Client secret {secret.hint} is revoked" in response.text
@@ -76,7 +77,7 @@ def test_revoking_a_secret_from_the_page_ends_it(admin_session, enterprise):
 
 
 def test_another_enterprises_secret_cannot_be_revoked(admin_session, other_enterprise):
-    secret, _ = services.client_secret_create(enterprise=other_enterprise)
+    secret, _ = client_secret_create(enterprise=other_enterprise)
     response = admin_session.post(f"/enterprise/contoso/scim/client/secrets/{secret.pk}/revoke/")
     assert response.status_code == HTTPStatus.NOT_FOUND
     secret.refresh_from_db()
@@ -84,7 +85,7 @@ def test_another_enterprises_secret_cannot_be_revoked(admin_session, other_enter
 
 
 def test_the_page_warns_30_days_before_the_last_secret_expires(admin_session, enterprise):
-    secret, _ = services.client_secret_create(enterprise=enterprise)
+    secret, _ = client_secret_create(enterprise=enterprise)
     with time_machine.travel(secret.expires_at - timedelta(days=31)):
         assert 'id="secret-warning"' not in admin_session.get(PAGE).text
     with time_machine.travel(secret.expires_at - timedelta(days=29)):
@@ -92,12 +93,12 @@ def test_the_page_warns_30_days_before_the_last_secret_expires(admin_session, en
         text = admin_session.get(PAGE).text
         assert f"Your last live client secret expires on {secret.expires_at:%Y-%m-%d %H:%M} UTC." in text
         # A newer secret takes the warning away.
-        services.client_secret_create(enterprise=enterprise)
+        client_secret_create(enterprise=enterprise)
         assert 'id="secret-warning"' not in admin_session.get(PAGE).text
 
 
 def test_the_page_says_why_the_last_token_request_failed(admin_session, enterprise):
-    secret, raw = services.client_secret_create(enterprise=enterprise)
+    secret, raw = client_secret_create(enterprise=enterprise)
     with time_machine.travel(secret.expires_at + timedelta(minutes=1)):
         _token_status(enterprise, str(enterprise.oauth_client.client_id), raw)
         admin_session.force_login(enterprise.admins.get())
@@ -212,7 +213,7 @@ def test_a_plain_member_cannot_reach_the_oauth_actions(member_session, enterpris
 
 
 def test_the_activity_says_which_credential_each_request_used(admin_session, enterprise, scim):
-    secret, raw = services.client_secret_create(enterprise=enterprise)
+    secret, raw = client_secret_create(enterprise=enterprise)
     response = request_token(
         enterprise, "grant_type=client_credentials", basic(str(secret.client.client_id), raw)
     )

@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 import pytest
 
-from enterprise.models import AuditEvent
+from enterprise.activity.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

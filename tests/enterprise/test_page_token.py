@@ -16,7 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from enterprise.models import AuditEvent, ScimToken
+from enterprise.activity.models import AuditEvent
+from enterprise.credentials.models import ScimToken
 from tests.conftest import ScimClient
 from tests.factories import UserFactory
 
@@ -190,7 +191,7 @@ def test_rotations_and_revocations_are_audited_and_shown(admin_session, enterpri
 
     events = list(AuditEvent.objects.order_by("pk").values_list("action", "actor__username", "detail"))
     page = admin_session.get(PAGE).text
-    support_page = support.get("/admin/enterprise/auditevent/").text
+    support_page = support.get("/admin/activity/auditevent/").text
 
     assert events == [
         (AuditEvent.Action.TOKEN_CREATED, "admin@contoso.example", token.hint),

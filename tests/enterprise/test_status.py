@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from enterprise import services
+from enterprise.credentials.services import scim_token_revoke
+from enterprise.services import enterprise_scim_toggle
 from tests.factories import GroupFactory, MemberFactory, ProvisioningEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_an_endpoint_that_never_succeeded_says_why(admin_session, enterprise, sc
 
 def test_without_a_live_token_a_connected_enterprise_is_in_error(admin_session, enterprise, scim):
     _event(enterprise, timedelta(hours=1))
-    services.scim_token_revoke(token=enterprise.scim_tokens.get())
+    scim_token_revoke(token=enterprise.scim_tokens.get())
 
     assert _health(admin_session) == (
         "error",
@@ -117,7 +118,7 @@ def test_without_a_live_token_a_connected_enterprise_is_in_error(admin_session, 
 
 def test_provisioning_off_says_so_whatever_else_happened(admin_session, enterprise, scim):
     _event(enterprise, timedelta(minutes=5), status=500)
-    services.enterprise_scim_toggle(enterprise=enterprise, enabled=False)
+    enterprise_scim_toggle(enterprise=enterprise, enabled=False)
 
     assert _health(admin_session) == (
         "off",

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from enterprise.models import SsoConnection
+from enterprise.sso.models import SsoConnection
 
 pytestmark = pytest.mark.django_db
 

@@ -1,17 +1,11 @@
 """Every SCIM request is recorded for its enterprise, without headers, bodies or secrets."""
 
-from datetime import timedelta
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from enterprise.models import ProvisioningEvent
-from scim import activity
-from tests.factories import EnterpriseFactory
+from enterprise.activity.batch import batch
+from enterprise.activity.models import ProvisioningEvent
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db
@@ -72,26 +66,6 @@ def test_requests_to_an_unknown_enterprise_are_not_recorded(scim):
     assert not ProvisioningEvent.objects.exists()
 
 
-def test_prune_deletes_only_old_activity():
-    enterprise = EnterpriseFactory()
-    now = timezone.now()
-    for age in (1, 89, 91, 400):
-        ProvisioningEvent.objects.create(
-            enterprise=enterprise,
-            created_at=now - timedelta(days=age),
-            method="GET",
-            path="/Users",
-            status=200,
-        )
-    out = StringIO()
-    call_command("prune_provisioning_activity", stdout=out)
-
-    assert out.getvalue().strip() == "Deleted 2 provisioning events older than 90 days."
-    assert ProvisioningEvent.objects.count() == 2
-    call_command("prune_provisioning_activity", "--days", "30", stdout=StringIO())
-    assert ProvisioningEvent.objects.count() == 1
-
-
 def test_an_error_that_echoes_a_nul_byte_is_still_recorded(scim, enterprise):
     user = scim.post("/Users", entra.create_user()).json()
     body = entra.patch({"op": "Replace", "path": "nick\x00Name", "value": "x"})
@@ -110,7 +84,7 @@ def test_activity_rows_wait_for_their_batch_and_are_written_at_exit(scim, enterp
     scim.get("/Groups")
     assert not enterprise.provisioning_events.exists()
 
-    activity.batch.flush()  # what the worker does when it exits
+    batch.flush()  # what the worker does when it exits
 
     assert [e.path for e in enterprise.provisioning_events.order_by("id")] == ["/Users", "/Groups"]
 

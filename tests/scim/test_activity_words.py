@@ -2,7 +2,7 @@
 
 import pytest
 
-from enterprise.models import ProvisioningEvent
+from enterprise.activity.models import ProvisioningEvent
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from enterprise import services
+from enterprise.credentials.services import scim_token_revoke, scim_token_rotate
+from enterprise.services import enterprise_scim_toggle
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db
@@ -54,13 +55,13 @@ def test_an_unknown_enterprise_id_is_401_like_a_bad_token(scim):
 
 def test_a_revoked_token_stops_at_once(scim, enterprise):
     token = enterprise.scim_tokens.get()
-    services.scim_token_revoke(token=token)
+    scim_token_revoke(token=token)
     error_body(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
 
 
 def test_after_rotation_the_old_token_works_until_the_new_one_is_used(scim, enterprise):
     old = scim.token
-    _, new = services.scim_token_rotate(enterprise=enterprise)
+    _, new = scim_token_rotate(enterprise=enterprise)
     assert scim.get("/Users").status_code == HTTPStatus.OK
     scim.token = new
     assert scim.get("/Users").status_code == HTTPStatus.OK
@@ -69,7 +70,7 @@ def test_after_rotation_the_old_token_works_until_the_new_one_is_used(scim, ente
 
 
 def test_after_rotation_the_old_token_ends_after_24_hours(scim, enterprise, monkeypatch):
-    services.scim_token_rotate(enterprise=enterprise)
+    scim_token_rotate(enterprise=enterprise)
     later = timezone.now() + timedelta(hours=24, seconds=1)
     monkeypatch.setattr(timezone, "now", lambda: later)
     error_body(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
@@ -81,10 +82,10 @@ def test_using_a_token_marks_it_used(scim, enterprise):
 
 
 def test_provisioning_turned_off_answers_403_saying_so(scim, enterprise):
-    services.enterprise_scim_toggle(enterprise=enterprise, enabled=False)
+    enterprise_scim_toggle(enterprise=enterprise, enabled=False)
     body = error_body(scim.get(entra.TEST_CONNECTION), HTTPStatus.FORBIDDEN)
     assert "turned off" in body["detail"]
-    services.enterprise_scim_toggle(enterprise=enterprise, enabled=True)
+    enterprise_scim_toggle(enterprise=enterprise, enabled=True)
     assert scim.get(entra.TEST_CONNECTION).status_code == HTTPStatus.OK
 
 

@@ -19,8 +19,8 @@ from django.core.wsgi import get_wsgi_application
 from scim2_client.engines.wsgi import WSGISCIMClient
 from scim2_tester import Status, check_server
 
-from enterprise import services
-from enterprise.models import Group, Member
+from enterprise.credentials.services import scim_token_rotate
+from enterprise.directory.models import Group, Member
 from tests.scim import entra
 
 SCIM2_CLI = Path(sys.executable).with_name("scim2")
@@ -40,7 +40,7 @@ def _failures(results) -> str:
 def test_every_check_of_the_compliance_checker_passes(enterprise, settings):
     # meta.location is built from PLANDISC_BASE_URL; the checker follows it, so it must be the host it calls.
     settings.PLANDISC_BASE_URL = "http://testserver"
-    _, token = services.scim_token_rotate(enterprise=enterprise)
+    _, token = scim_token_rotate(enterprise=enterprise)
     client = WSGISCIMClient(
         get_wsgi_application(),
         base_url=f"http://testserver/scim/v2/{enterprise.public_id}",
@@ -60,7 +60,7 @@ def test_the_documented_scim2_cli_command_exits_0(enterprise, live_server, setti
     # request waits for a delayed ACK (~40 ms), which makes the checker's ~800 requests take a minute.
     monkeypatch.setattr(WSGIRequestHandler, "disable_nagle_algorithm", True)
     settings.PLANDISC_BASE_URL = live_server.url
-    _, token = services.scim_token_rotate(enterprise=enterprise)
+    _, token = scim_token_rotate(enterprise=enterprise)
 
     finished = subprocess.run(
         [SCIM2_CLI, "--url", f"{live_server.url}/scim/v2/{enterprise.public_id}", "test"],

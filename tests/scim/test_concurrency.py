@@ -5,7 +5,7 @@ from http import HTTPStatus
 
 import pytest
 
-from enterprise.models import GroupMembership, Member
+from enterprise.directory.models import GroupMembership, Member
 from tests.parallel import in_parallel
 from tests.scim import entra
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given
 from hypothesis import strategies as st
 
-from enterprise.models import Group, GroupMembership, Member
+from enterprise.directory.models import Group, GroupMembership, Member
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db

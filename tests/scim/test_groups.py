@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 import pytest
 
-from enterprise.models import Group, GroupMembership
+from enterprise.directory.models import Group, GroupMembership
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 import pytest
 
-from enterprise.models import Member
+from enterprise.directory.models import Member
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from enterprise import services
-from enterprise.models import ProvisioningEvent
+from enterprise.activity.models import ProvisioningEvent
+from enterprise.credentials.services import scim_token_revoke
+from enterprise.services import enterprise_scim_toggle
 from tests.scim import entra
 from tests.scim.test_auth import error_body
 
@@ -127,13 +128,13 @@ def test_schemas_list_external_id_for_users_and_groups(scim, schema):
 
 def test_a_token_revoked_after_use_stops_on_the_next_request(scim, enterprise):
     assert scim.get("/Users").status_code == HTTPStatus.OK
-    services.scim_token_revoke(token=enterprise.scim_tokens.get())
+    scim_token_revoke(token=enterprise.scim_tokens.get())
     error_body(scim.get("/Users"), HTTPStatus.UNAUTHORIZED)
 
 
 def test_provisioning_turned_off_after_use_refuses_the_next_request(scim, enterprise):
     assert scim.get("/Users").status_code == HTTPStatus.OK
-    services.enterprise_scim_toggle(enterprise=enterprise, enabled=False)
+    enterprise_scim_toggle(enterprise=enterprise, enabled=False)
     error_body(scim.get("/Users"), HTTPStatus.FORBIDDEN)
 
 

@@ -25,8 +25,8 @@ from saml2.samlp import AuthnRequest
 from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-from enterprise.models import SsoConnection
 from enterprise.sso import services as sso_services
+from enterprise.sso.models import SsoConnection
 
 METADATA_TEMPLATE = (Path(__file__).parent / "entra_federation_metadata.xml").read_text()
 CONTOSO_TENANT = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"

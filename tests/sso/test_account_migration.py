@@ -9,7 +9,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from enterprise.models import LoginAccount, Member
+from enterprise.directory.models import Member
+from enterprise.sso.models import LoginAccount
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

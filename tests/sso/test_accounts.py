@@ -11,8 +11,8 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.urls import reverse
 
-from enterprise import services
-from enterprise.models import Member
+from enterprise.directory.models import Member
+from enterprise.sso.services import enterprise_admin_ensure
 from tests.sso.conftest import post_response, provision, sign_in, signed_in_user
 
 ALICE = "alice@fabrikam.example"
@@ -62,7 +62,7 @@ def test_the_other_enterprises_identity_provider_never_reaches_an_admins_enterpr
     provision(scim, ALICE)
     at_contoso = sign_in(sso, entra, ALICE)
     # Fabrikam then makes Alice an admin of Fabrikam (create_enterprise --admin-email does this).
-    admin = services.enterprise_admin_ensure(enterprise=other_enterprise, email=ALICE, password=None)
+    admin = enterprise_admin_ensure(enterprise=other_enterprise, email=ALICE, password=None)
     assert admin == fabrikam_account(other_sso)
 
     fabrikam_page = reverse("enterprise:detail", args=[other_enterprise.slug])

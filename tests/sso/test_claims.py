@@ -5,7 +5,7 @@ from http import HTTPStatus
 
 from django.test import Client
 
-from enterprise.models import Member
+from enterprise.directory.models import Member
 from tests.sso.conftest import post_response, provision, signed_in_user
 
 ADA = "ada@contoso.example"

@@ -7,7 +7,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from enterprise.models import Member, SsoSession
+from enterprise.directory.models import Member, MemberSession
 from tests.sso.conftest import post_response, provision, sign_in, signed_in_user
 
 ADA = "ada@contoso.example"
@@ -39,7 +39,7 @@ def test_deactivation_ends_a_live_session_at_once(ada_id, scim, sso, entra, oper
     patch(scim, ada_id, operation)
 
     assert not Session.objects.filter(session_key=session_key).exists()
-    assert not SsoSession.objects.exists()
+    assert not MemberSession.objects.exists()
     response = browser.get(reverse("enterprise:home"))
     assert response.status_code == HTTPStatus.FOUND
     assert response.url.startswith(reverse("login"))

@@ -15,8 +15,9 @@ from django.urls import reverse
 from dnslib import QTYPE, RR, TXT
 from dnslib.server import BaseResolver, DNSServer
 
-from enterprise.models import AuditEvent, SsoDomain
+from enterprise.activity.models import AuditEvent
 from enterprise.sso import services as sso_services
+from enterprise.sso.models import SsoDomain
 from tests.parallel import in_parallel
 from tests.sso.conftest import connect
 
@@ -231,12 +232,12 @@ def support(django_user_model) -> Client:
 def test_support_verifies_a_domain_in_the_django_admin(admin_session, enterprise, sso, support):
     add(admin_session, enterprise, CONTOSO)
     domain = SsoDomain.objects.get(domain=CONTOSO)
-    listing = support.get(reverse("admin:enterprise_ssodomain_changelist"))
+    listing = support.get(reverse("admin:sso_ssodomain_changelist"))
     assert listing.status_code == HTTPStatus.OK
     assert CONTOSO in listing.content.decode()
 
     response = support.post(
-        reverse("admin:enterprise_ssodomain_changelist"),
+        reverse("admin:sso_ssodomain_changelist"),
         {"action": "verify", "_selected_action": [domain.pk]},
     )
 
@@ -255,7 +256,7 @@ def test_support_reclaims_a_domain_in_the_django_admin(admin_session, enterprise
     verify(admin_session, domain)
 
     response = support.post(
-        reverse("admin:enterprise_ssodomain_changelist"),
+        reverse("admin:sso_ssodomain_changelist"),
         {"action": "reclaim", "_selected_action": [domain.pk]},
     )
 

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from django.test import Client
 from django.urls import reverse
 
-from enterprise.models import SsoRefusal
+from enterprise.sso.models import SsoRefusal
 from tests.sso.conftest import post_response, provision
 
 ADA = "ada@contoso.example"

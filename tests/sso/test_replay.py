@@ -6,7 +6,8 @@ from http import HTTPStatus
 import pytest
 from django.test import Client
 
-from enterprise.models import SamlAssertion, SsoSession
+from enterprise.directory.models import MemberSession
+from enterprise.sso.models import SamlAssertion
 from tests.parallel import in_parallel
 from tests.sso.conftest import post_response, provision
 
@@ -22,4 +23,4 @@ def test_one_response_posted_at_once_to_several_workers_signs_in_once(scim, sso,
 
     assert Counter(statuses) == {HTTPStatus.FOUND: 1, HTTPStatus.FORBIDDEN: THREADS - 1}
     assert SamlAssertion.objects.count() == 1
-    assert SsoSession.objects.count() == 1
+    assert MemberSession.objects.count() == 1

@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from enterprise.models import AuditEvent, SsoConnection
+from enterprise.activity.models import AuditEvent
+from enterprise.sso.models import SsoConnection
 from tests.sso.conftest import Entra, make_signing_key, post_response, provision
 
 CONFIGURE = "sso:configure"

@@ -10,8 +10,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from enterprise import services
-from enterprise.models import Member, SamlAssertion, SsoRefusal
+from enterprise.directory.models import Member
+from enterprise.services import enterprise_scim_toggle
+from enterprise.sso.models import SamlAssertion, SsoRefusal
 from tests.sso.conftest import post_response, provision, signed_in_user
 
 ADA = "ada@contoso.example"
@@ -263,7 +264,7 @@ def test_single_sign_on_does_not_take_over_an_account_with_a_password(sso, entra
 
 
 def test_with_scim_off_the_admin_may_let_people_in_at_their_first_sign_in(sso, entra, enterprise):
-    services.enterprise_scim_toggle(enterprise=enterprise, enabled=False)
+    enterprise_scim_toggle(enterprise=enterprise, enabled=False)
     sso.allow_jit = True
     sso.save()
 

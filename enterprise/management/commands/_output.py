@@ -2,7 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enterprise.models import Enterprise, OAuthClient
+from enterprise.credentials.models import OAuthClient
+from enterprise.models import Enterprise
 
 LABELS = {
     "enterprise": "Enterprise",

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from enterprise import services
+from enterprise.credentials.services import federation_trust_save
 from enterprise.management.commands._output import enterprise_named, print_oauth_client
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, slug: str, issuer: str, jwks_url: str, subject: str, audience: str, **options):
         enterprise = enterprise_named(slug)
         try:
-            trust = services.federation_trust_save(
+            trust = federation_trust_save(
                 enterprise=enterprise, issuer=issuer, jwks_url=jwks_url, subject=subject, audience=audience
             )
         except ValidationError as exc:

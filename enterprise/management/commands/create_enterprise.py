@@ -2,9 +2,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from enterprise import services
+from enterprise.credentials.services import scim_token_rotate
 from enterprise.management.commands._output import print_scim_credentials
 from enterprise.models import Enterprise
+from enterprise.services import enterprise_create
+from enterprise.sso.services import enterprise_admin_ensure
 
 
 class Command(BaseCommand):
@@ -30,15 +32,13 @@ class Command(BaseCommand):
             raise CommandError(f"An enterprise with slug '{slug}' already exists.")
         if admin_password and not admin_email:
             raise CommandError("--admin-password needs --admin-email.")
-        enterprise = services.enterprise_create(slug=slug, name=name)
+        enterprise = enterprise_create(slug=slug, name=name)
         extra = {}
         if admin_email:
             try:
-                services.enterprise_admin_ensure(
-                    enterprise=enterprise, email=admin_email, password=admin_password
-                )
+                enterprise_admin_ensure(enterprise=enterprise, email=admin_email, password=admin_password)
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from None
             extra["admin_email"] = admin_email
-        _, token = services.scim_token_rotate(enterprise=enterprise)
+        _, token = scim_token_rotate(enterprise=enterprise)
         print_scim_credentials(self, enterprise, token, options["json"], **extra)

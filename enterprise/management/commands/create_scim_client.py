@@ -1,9 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from enterprise import services
+from enterprise.credentials.models import ClientSecret
+from enterprise.credentials.services import client_secret_create
 from enterprise.management.commands._output import enterprise_named, print_oauth_client
-from enterprise.models import ClientSecret
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, slug: str, years: int, **options) -> None:
         enterprise = enterprise_named(slug)
         try:
-            secret, raw = services.client_secret_create(enterprise=enterprise, years=years)
+            secret, raw = client_secret_create(enterprise=enterprise, years=years)
         except ValidationError as exc:
             raise CommandError(exc.messages[0]) from None
         print_oauth_client(

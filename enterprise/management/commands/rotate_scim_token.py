@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from enterprise import services
+from enterprise.credentials.services import scim_token_rotate
 from enterprise.management.commands._output import enterprise_named, print_scim_credentials
 
 
@@ -16,5 +16,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, slug: str, **options) -> None:
         enterprise = enterprise_named(slug)
-        _, token = services.scim_token_rotate(enterprise=enterprise)
+        _, token = scim_token_rotate(enterprise=enterprise)
         print_scim_credentials(self, enterprise, token, options["json"])

@@ -5,9 +5,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
 
-from enterprise import services
+from enterprise.credentials.services import scim_token_rotate
 from enterprise.management.commands._output import print_scim_credentials
 from enterprise.models import Enterprise
+from enterprise.services import enterprise_create
+from enterprise.sso.services import enterprise_admin_ensure
 
 DEMO_SLUG = "demo"
 DEMO_ADMIN = "admin@demo.plandisc.test"
@@ -23,10 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         enterprise = Enterprise.objects.filter(slug=DEMO_SLUG).first()
         if enterprise is None:
-            enterprise = services.enterprise_create(slug=DEMO_SLUG, name="Demo Enterprise")
+            enterprise = enterprise_create(slug=DEMO_SLUG, name="Demo Enterprise")
         password = secrets.token_urlsafe(12)
-        services.enterprise_admin_ensure(enterprise=enterprise, email=DEMO_ADMIN, password=password)
-        _, token = services.scim_token_rotate(enterprise=enterprise)
+        enterprise_admin_ensure(enterprise=enterprise, email=DEMO_ADMIN, password=password)
+        _, token = scim_token_rotate(enterprise=enterprise)
         print_scim_credentials(
             self,
             enterprise,

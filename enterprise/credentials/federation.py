@@ -22,7 +22,7 @@ import jwt
 from django.conf import settings
 from django.core.cache import cache
 
-from enterprise.models import FederationTrust
+from enterprise.credentials.models import FederationTrust
 
 ALGORITHMS = ["RS256"]
 JWKS_TIMEOUT_SECONDS = 3

@@ -9,8 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from enterprise import selectors, services
-from enterprise.models import AuditEvent, Group, Member
+from enterprise.activity.models import AuditEvent
+from enterprise.directory.models import Group, Member
+from enterprise.roles.selectors import admin_warning, enterprise_admins
+from enterprise.roles.services import enterprise_admin_groups_set
+from enterprise.sso.services import enterprise_admin_ensure, login_account_create
 from tests.factories import UserFactory
 from tests.scim import entra
 
@@ -30,7 +33,7 @@ class Person:
 def _person(scim, enterprise, user_name: str, owner=None) -> Person:
     """A provisioned member who signed in once through single sign-on (a login account `owner` owns)."""
     scim_id = scim.post("/Users", entra.create_user(user_name)).json()["id"]
-    user = services.login_account_create(enterprise=owner or enterprise, name=user_name, email=user_name)
+    user = login_account_create(enterprise=owner or enterprise, name=user_name, email=user_name)
     Member.objects.filter(scim_id=scim_id).update(user=user)
     client = Client()
     client.force_login(user)
@@ -176,7 +179,7 @@ def test_a_role_never_reaches_an_account_another_enterprise_owns(
     _map(admin_session, admins_group)
 
     assert mallory.client.get(PAGE).status_code == HTTPStatus.FORBIDDEN
-    assert [a.user.get_username() for a in selectors.enterprise_admins(enterprise)] == [
+    assert [a.user.get_username() for a in enterprise_admins(enterprise)] == [
         "admin@contoso.example",
         "alex@contoso.com",
     ]
@@ -201,14 +204,14 @@ def test_the_page_cannot_leave_the_enterprise_without_an_admin(
 
 
 def test_entra_removing_the_last_admin_is_applied_and_warned_about(enterprise, scim, alex, admins_group):
-    services.enterprise_admin_groups_set(enterprise=enterprise, groups=list(Group.objects.all()))
+    enterprise_admin_groups_set(enterprise=enterprise, groups=list(Group.objects.all()))
     enterprise.admins.clear()
 
     scim.patch(f"/Users/{alex.id}", entra.DISABLE_FLAG)
 
-    admins = selectors.enterprise_admins(enterprise)
+    admins = enterprise_admins(enterprise)
     assert admins == []
-    assert selectors.admin_warning(admins).startswith("No admin remains: nobody can manage this enterprise.")
+    assert admin_warning(admins).startswith("No admin remains: nobody can manage this enterprise.")
 
 
 def test_the_api_lists_admins_and_sets_admin_groups(admin_session, enterprise, alex, admins_group):
@@ -233,11 +236,11 @@ def test_the_api_lists_admins_and_sets_admin_groups(admin_session, enterprise, a
 
 
 def test_grants_and_revokes_are_in_the_django_admin(client, enterprise, scim, alex, admins_group):
-    services.enterprise_admin_groups_set(enterprise=enterprise, groups=list(Group.objects.all()))
+    enterprise_admin_groups_set(enterprise=enterprise, groups=list(Group.objects.all()))
     scim.delete(f"/Users/{alex.id}")
     client.force_login(UserFactory(username="support@plandisc.example", is_staff=True, is_superuser=True))
 
-    text = client.get(reverse("admin:enterprise_auditevent_changelist"), {"action": "admin_revoked"}).text
+    text = client.get(reverse("admin:activity_auditevent_changelist"), {"action": "admin_revoked"}).text
 
     assert "alex@contoso.com through group Plandisc Admins (deleted)" in text
     assert AuditEvent.objects.filter(action="admin_granted").count() == 1
@@ -268,6 +271,6 @@ def test_admins_set_by_hand_in_the_django_admin_are_audited(client, enterprise, 
 
 
 def test_the_command_records_an_admin_it_makes(enterprise):
-    services.enterprise_admin_ensure(enterprise=enterprise, email="bo@contoso.example", password=None)
+    enterprise_admin_ensure(enterprise=enterprise, email="bo@contoso.example", password=None)
 
     assert _audit(enterprise) == [("admin_granted", "bo@contoso.example by hand", "Plandisc support")]

@@ -22,7 +22,8 @@ from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from enterprise import services
+from enterprise.activity.services import token_request_record
+from enterprise.credentials import services
 from enterprise.models import Enterprise
 from plandisc.counters import cache_count
 from plandisc.http import client_address
@@ -89,7 +90,7 @@ def token(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     if enterprise is not None:
-        services.token_request_record(
+        token_request_record(
             enterprise=enterprise,
             method=request.method,
             status=response.status_code,

@@ -22,8 +22,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from enterprise import services
-from enterprise.models import FederationTrust
+from enterprise.credentials.models import FederationTrust
+from enterprise.credentials.services import federation_trust_revoke, federation_trust_save, oauth_client_of
 from tests.oauth import FORM, issued, scim_status, token_url
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def issuer(settings) -> Iterator[Issuer]:
 
 @pytest.fixture
 def trust(enterprise, issuer) -> FederationTrust:
-    return services.federation_trust_save(
+    return federation_trust_save(
         enterprise=enterprise,
         issuer=issuer.issuer,
         jwks_url=issuer.jwks_url,
@@ -280,7 +280,7 @@ def test_key_rotation_fetches_the_keys_again_at_most_once_a_minute(enterprise, i
 def test_removing_the_trust_ends_its_tokens_on_the_next_request(enterprise, issuer, trust):
     access_token = _exchange(enterprise, issuer.sign()).json()["access_token"]
     assert scim_status(enterprise, access_token) == HTTPStatus.OK
-    services.federation_trust_revoke(enterprise=enterprise)
+    federation_trust_revoke(enterprise=enterprise)
     assert scim_status(enterprise, access_token) == HTTPStatus.UNAUTHORIZED
     refused = _refused(enterprise, _exchange(enterprise, issuer.sign()))
     assert refused == "Federation is not set up for this enterprise."
@@ -291,7 +291,7 @@ def test_a_jwt_is_never_a_scim_bearer(enterprise, issuer, trust):
 
 
 def test_another_enterprises_client_id_is_refused(enterprise, issuer, trust, other_enterprise):
-    other_client = services.oauth_client_of(enterprise=other_enterprise)
+    other_client = oauth_client_of(enterprise=other_enterprise)
     response = _exchange(enterprise, issuer.sign(), client_id=str(other_client.client_id))
     assert _refused(enterprise, response).startswith(f"Client id {other_client.client_id} is not")
     # And this enterprise's trust does not let the assertion in at the other's token endpoint.
@@ -312,7 +312,7 @@ def test_another_enterprises_client_id_is_refused(enterprise, issuer, trust, oth
 )
 def test_jwks_urls_that_reach_inside_are_refused(enterprise, jwks_url):
     with pytest.raises(ValidationError):
-        services.federation_trust_save(
+        federation_trust_save(
             enterprise=enterprise,
             issuer="https://issuer.example",
             jwks_url=jwks_url,

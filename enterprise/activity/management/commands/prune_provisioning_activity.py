@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from enterprise import services
+from enterprise.activity.services import provisioning_events_prune
 
 
 class Command(BaseCommand):
@@ -18,5 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args, days: int, **options) -> None:
         if days < 1:
             raise CommandError("--days must be at least 1.")
-        deleted = services.provisioning_events_prune(older_than=timedelta(days=days))
+        deleted = provisioning_events_prune(older_than=timedelta(days=days))
         self.stdout.write(f"Deleted {deleted} provisioning events older than {days} days.")

@@ -10,8 +10,14 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from enterprise import services
-from enterprise.models import AccessToken, ClientSecret, ProvisioningEvent
+from enterprise.activity.models import ProvisioningEvent
+from enterprise.credentials.models import AccessToken, ClientSecret
+from enterprise.credentials.services import (
+    access_token_lifetime_set,
+    client_secret_create,
+    client_secret_revoke,
+)
+from enterprise.services import enterprise_scim_toggle
 from tests.oauth import FORM, basic, issued, scim_status, token_url
 from tests.oauth import request_token as _post
 
@@ -21,7 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def client_secret(enterprise) -> tuple[str, str]:
     """The enterprise's client id and a fresh secret."""
-    _, raw = services.client_secret_create(enterprise=enterprise)
+    _, raw = client_secret_create(enterprise=enterprise)
     return str(enterprise.oauth_client.client_id), raw
 
 
@@ -84,14 +90,14 @@ def test_a_form_encoded_basic_header_reads_the_same(enterprise, client_secret):
 
 
 def test_secrets_are_long_and_url_safe(enterprise):
-    _, raw = services.client_secret_create(enterprise=enterprise)
+    _, raw = client_secret_create(enterprise=enterprise)
     assert len(raw) >= 32
     assert set(raw) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 def test_several_secrets_are_live_at_once(enterprise, client_secret):
     client_id, first = client_secret
-    _, second = services.client_secret_create(enterprise=enterprise, years=3)
+    _, second = client_secret_create(enterprise=enterprise, years=3)
     for secret in (first, second):
         response = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, secret))
         assert response.status_code == HTTPStatus.OK
@@ -147,14 +153,14 @@ def test_an_expired_secret_is_refused_and_the_activity_says_when_it_expired(ente
 
 def test_revoking_a_secret_ends_the_tokens_it_obtained_and_no_others(enterprise, client_secret):
     client_id, first = client_secret
-    _, second = services.client_secret_create(enterprise=enterprise)
+    _, second = client_secret_create(enterprise=enterprise)
     tokens = [
         _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, s)).json()
         for s in (first, second)
     ]
     # Used once, so each worker has the token cached when the secret is revoked.
     assert [scim_status(enterprise, t["access_token"]) for t in tokens] == [HTTPStatus.OK] * 2
-    services.client_secret_revoke(secret=ClientSecret.objects.get(digest=ClientSecret.digest_of(first)))
+    client_secret_revoke(secret=ClientSecret.objects.get(digest=ClientSecret.digest_of(first)))
 
     assert scim_status(enterprise, tokens[0]["access_token"]) == HTTPStatus.UNAUTHORIZED
     assert scim_status(enterprise, tokens[1]["access_token"]) == HTTPStatus.OK
@@ -164,7 +170,7 @@ def test_revoking_a_secret_ends_the_tokens_it_obtained_and_no_others(enterprise,
 
 
 def test_an_access_token_expires_after_the_enterprise_lifetime(enterprise, client_secret):
-    services.access_token_lifetime_set(enterprise=enterprise, hours=6)
+    access_token_lifetime_set(enterprise=enterprise, hours=6)
     client_id, secret = client_secret
     body = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, secret)).json()
     assert body["expires_in"] == 6 * 3600
@@ -224,7 +230,7 @@ def test_two_authentication_methods_at_once_are_400(enterprise, client_secret):
 
 
 def test_provisioning_turned_off_is_invalid_grant(enterprise, client_secret):
-    services.enterprise_scim_toggle(enterprise=enterprise, enabled=False)
+    enterprise_scim_toggle(enterprise=enterprise, enabled=False)
     client_id, secret = client_secret
     response = _post(enterprise, "grant_type=client_credentials", authorization=basic(client_id, secret))
     _error(response, HTTPStatus.BAD_REQUEST, "invalid_grant")

@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from enterprise.models import GroupMembership
+from enterprise.directory.models import GroupMembership
 from tests.factories import EnterpriseFactory, GroupFactory, GroupMembershipFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,146 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from enterprise.models import Enterprise
+
+
+class ProvisioningEvent(models.Model):
+    """One SCIM request from an enterprise's identity provider. No headers or bodies are stored."""
+
+    # The columns services.provisioning_events_record writes.
+    RECORDED = (
+        "enterprise_id",
+        "created_at",
+        "method",
+        "path",
+        "resource_type",
+        "resource_id",
+        "status",
+        "duration_ms",
+        "scim_type",
+        "detail",
+        "user_agent",
+        "credential",
+        "action",
+        "summary",
+        "target_type",
+        "target_id",
+        "target_label",
+    )
+
+    class Action(models.TextChoices):
+        """What a request did, for the filters and the members view; `summary` says it in words."""
+
+        CREATED = "created"
+        UPDATED = "updated"
+        DEACTIVATED = "deactivated"
+        REACTIVATED = "reactivated"
+        DELETED = "deleted"
+        RENAMED = "renamed"
+        MEMBERS_CHANGED = "members_changed"
+        LOOKED_UP = "looked_up"
+        TEST_CONNECTION = "test_connection"
+        READ = "read"
+        FAILED = "failed"
+
+    CHANGES = [
+        Action.CREATED,
+        Action.UPDATED,
+        Action.DEACTIVATED,
+        Action.REACTIVATED,
+        Action.DELETED,
+        Action.RENAMED,
+        Action.MEMBERS_CHANGED,
+    ]
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="provisioning_events")
+    created_at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255)
+    resource_type = models.CharField(max_length=32, blank=True)
+    resource_id = models.CharField(max_length=64, blank=True)
+    status = models.PositiveSmallIntegerField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    scim_type = models.CharField(max_length=32, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    # Which credential the request used ("SCIM token pdscim_…a1b2", "federation"): never a secret.
+    credential = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices, blank=True)
+    # What the request did and to whom, in words, as it happened: readable after the target is deleted.
+    summary = models.CharField(max_length=500, blank=True)
+    # The member or group it concerned: "User" or "Group", its SCIM id, and its userName or displayName then.
+    target_type = models.CharField(max_length=32, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        db_table = "enterprise_provisioningevent"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["enterprise", "-created_at"], name="provisioning_event_recent_idx"),
+            models.Index(
+                fields=["enterprise", "target_id", "-created_at"], name="provisioning_event_target_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} → {self.status}"
+
+    @staticmethod
+    def storable(value: str, limit: int) -> str:
+        """`value` as a database can store it in a column of `limit` characters: requests echo what the client
+        sent, NUL bytes and unpaired surrogates included, and PostgreSQL refuses both."""
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:limit]
+
+
+class AuditEvent(models.Model):
+    """Who changed an enterprise's provisioning settings, and when."""
+
+    class Action(models.TextChoices):
+        TOKEN_CREATED = "token_created", "SCIM token created"
+        TOKEN_REVOKED = "token_revoked", "SCIM token revoked"
+        SCIM_ENABLED = "scim_enabled", "SCIM provisioning turned on"
+        SCIM_DISABLED = "scim_disabled", "SCIM provisioning turned off"
+        SSO_CONFIGURED = "sso_configured", "Single sign-on configured"
+        CLIENT_SECRET_CREATED = "client_secret_created", "OAuth client secret created"
+        CLIENT_SECRET_REVOKED = "client_secret_revoked", "OAuth client secret revoked"
+        FEDERATION_CONFIGURED = "federation_configured", "Federation configured"
+        FEDERATION_REVOKED = "federation_revoked", "Federation removed"
+        TOKEN_LIFETIME_CHANGED = "token_lifetime_changed", "Access token lifetime changed"
+        DOMAIN_ADDED = "domain_added", "Email domain added"
+        DOMAIN_VERIFIED = "domain_verified", "Email domain verified"
+        DOMAIN_REMOVED = "domain_removed", "Email domain removed"
+        DOMAIN_RECLAIMED = "domain_reclaimed", "Email domain reclaimed by Plandisc support"
+        ADMIN_GROUPS_CHANGED = "admin_groups_changed", "Admin groups changed"
+        ADMIN_GRANTED = "admin_granted", "Enterprise admin role granted"
+        ADMIN_REVOKED = "admin_revoked", "Enterprise admin role revoked"
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=32, choices=Action.choices)
+    detail = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "enterprise_auditevent"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def done_by(self) -> str:
+        """Who made the change, as the page says it: an admin, the identity provider through SCIM (a role
+        granted or revoked through a group by a membership change), or else Plandisc support."""
+        if self.actor_id:
+            return self.actor.get_username()
+        by_group = self.action in (self.Action.ADMIN_GRANTED, self.Action.ADMIN_REVOKED) and (
+            " through group " in self.detail
+        )
+        if by_group:
+            return "your identity provider (SCIM)"
+        return "Plandisc support"

@@ -1,0 +1,174 @@
+"""
+What the Enterprise page, its CSV and its API read of an enterprise's provisioning activity: the requests,
+filtered, per hour, and what they did to each member. Nothing here writes.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncHour
+
+from enterprise.activity.models import ProvisioningEvent
+from enterprise.models import Enterprise
+
+# What the activity table, its CSV and the API show of each SCIM request, after its time.
+ACTIVITY_FIELDS = [
+    "action",
+    "summary",
+    "target_type",
+    "target_id",
+    "target_label",
+    "method",
+    "path",
+    "resource_type",
+    "resource_id",
+    "status",
+    "outcome",
+    "scim_type",
+    "detail",
+    "duration_ms",
+    "user_agent",
+    "credential",
+]
+CHART_HOURS = 7 * 24
+
+
+class Outcome(models.TextChoices):
+    """How a SCIM request ended, as the chart, the activity table, the CSV and the API name it."""
+
+    SUCCESS = "success", "Succeeded"
+    CLIENT_ERROR = "client_error", "Client error"
+    SERVER_ERROR = "server_error", "Server error"
+
+    @classmethod
+    def of(cls, status: int) -> "Outcome":
+        if status >= 500:
+            return cls.SERVER_ERROR
+        return cls.CLIENT_ERROR if status >= 400 else cls.SUCCESS
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    """Which requests the activity table, its CSV and the API show: `kind` "changes" (what changed members
+    and groups), "errors" (failed requests) or "" (all); `target` the SCIM id of one member or group, which
+    keeps finding what happened to them after they are deleted."""
+
+    KINDS = {"": "All requests", "changes": "Changes only", "errors": "Errors only"}
+
+    kind: str = ""
+    target: str = ""
+
+    @classmethod
+    def of(cls, params) -> "ActivityFilter":
+        kind = params.get("kind") or ""
+        return cls(kind=kind if kind in cls.KINDS else "", target=(params.get("target") or "")[:64])
+
+
+def provisioning_activity(
+    enterprise: Enterprise, shown: ActivityFilter = ActivityFilter()
+) -> QuerySet[ProvisioningEvent]:
+    """The enterprise's SCIM requests, newest first."""
+    events = enterprise.provisioning_events.all()
+    if shown.kind == "errors":
+        events = events.filter(status__gte=400)
+    elif shown.kind == "changes":
+        events = events.filter(action__in=ProvisioningEvent.CHANGES)
+    if shown.target:
+        events = events.filter(target_id=shown.target)
+    return events
+
+
+def activity_target_label(enterprise: Enterprise, target_id: str) -> str:
+    """The userName or displayName the member or group with this SCIM id had when last recorded."""
+    labels = enterprise.provisioning_events.filter(target_id=target_id).exclude(target_label="")
+    return labels.values_list("target_label", flat=True).first() or target_id
+
+
+@dataclass(frozen=True)
+class HourOfActivity:
+    start: datetime
+    success: int = 0
+    client_error: int = 0
+    server_error: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.success + self.client_error + self.server_error
+
+
+@dataclass(frozen=True)
+class ActivityChart:
+    """SCIM requests per hour, oldest hour first, ending with the hour that contains `now`."""
+
+    hours: list[HourOfActivity]
+
+    @property
+    def totals(self) -> HourOfActivity:
+        return HourOfActivity(
+            start=self.hours[0].start,
+            success=sum(h.success for h in self.hours),
+            client_error=sum(h.client_error for h in self.hours),
+            server_error=sum(h.server_error for h in self.hours),
+        )
+
+    @property
+    def peak(self) -> int:
+        return max(h.total for h in self.hours)
+
+
+def activity_chart(enterprise: Enterprise, now: datetime) -> ActivityChart:
+    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=CHART_HOURS - 1)
+    rows = (
+        provisioning_activity(enterprise)
+        .filter(created_at__gte=first)
+        .annotate(hour=TruncHour("created_at"))
+        .values("hour", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: Counter[tuple[datetime, Outcome]] = Counter()
+    for row in rows:
+        counts[row["hour"], Outcome.of(row["status"])] += row["n"]
+    hours = []
+    for i in range(CHART_HOURS):
+        start = first + timedelta(hours=i)
+        hours.append(
+            HourOfActivity(
+                start=start,
+                success=counts[start, Outcome.SUCCESS],
+                client_error=counts[start, Outcome.CLIENT_ERROR],
+                server_error=counts[start, Outcome.SERVER_ERROR],
+            )
+        )
+    return ActivityChart(hours)
+
+
+@dataclass(frozen=True)
+class MemberHistory:
+    """The requests that created a member, last changed them, and last (de)activated them (None: not in
+    the activity kept, e.g. made before it was recorded or pruned since)."""
+
+    created: ProvisioningEvent | None = None
+    changed: ProvisioningEvent | None = None
+    activeness: ProvisioningEvent | None = None
+
+
+def member_histories(enterprise: Enterprise, scim_ids: list[str]) -> dict[str, MemberHistory]:
+    """MemberHistory by SCIM id for a page of members (their SCIM ids), in one query."""
+    Action = ProvisioningEvent.Action
+    events = enterprise.provisioning_events.filter(
+        target_id__in=scim_ids,
+        action__in=[Action.CREATED, Action.UPDATED, Action.DEACTIVATED, Action.REACTIVATED],
+    ).only("created_at", "method", "path", "credential", "action", "target_id")
+    found: dict[str, dict] = {}
+    for event in events.order_by("-created_at", "-id"):
+        history = found.setdefault(event.target_id, {})
+        history.setdefault("changed", event)
+        if event.action == Action.CREATED:
+            history.setdefault("created", event)
+        if event.action in (Action.DEACTIVATED, Action.REACTIVATED):
+            history.setdefault("activeness", event)
+    return {target: MemberHistory(**history) for target, history in found.items()}

@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from enterprise.directory.models import Group, Member
+from plandisc.admin import ReadOnlyAdmin
+
+
+@admin.register(Member)
+class MemberAdmin(ReadOnlyAdmin):
+    list_display = ["user_name", "display_name", "email", "enterprise", "active", "updated_at"]
+    list_filter = ["active", "enterprise"]
+    search_fields = ["user_name", "display_name", "email", "external_id", "=scim_id"]
+    list_select_related = ["enterprise"]
+    readonly_fields = [f.name for f in Member._meta.fields]
+    show_full_result_count = False
+
+
+@admin.register(Group)
+class GroupAdmin(ReadOnlyAdmin):
+    list_display = ["display_name", "enterprise", "grants_admin", "external_id", "updated_at"]
+    list_filter = ["grants_admin", "enterprise"]
+    search_fields = ["display_name", "external_id", "=scim_id"]
+    list_select_related = ["enterprise"]
+    readonly_fields = [f.name for f in Group._meta.fields]

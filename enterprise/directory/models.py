@@ -1,0 +1,257 @@
+import functools
+import uuid
+
+from django.conf import settings
+from django.db import connections, models
+from django.db.models import F
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from enterprise.models import Enterprise
+
+
+class ProvisionedResourceManager(models.Manager):
+    """
+    The statements every provisioning request makes, written out as SQL: compiling them with the ORM, and
+    working out again for every query which columns come back and how to convert them, cost more CPU than
+    running them. The lookups stay inside one enterprise.
+    """
+
+    def by_scim_id(self, enterprise: "Enterprise", scim_id: uuid.UUID, *, for_update: bool = False):
+        """The resource with this SCIM id, or None; `for_update` locks its row for the transaction."""
+        db = connections[self.db]
+        sql = f"{self._select()} WHERE enterprise_id = %s AND scim_id = %s"
+        if for_update and db.features.has_select_for_update:
+            sql += " FOR UPDATE"
+        value = self.model._meta.get_field("scim_id").get_db_prep_value(scim_id, db)
+        return next(iter(self._fetch(sql, [enterprise.pk, value])), None)
+
+    def named(self, enterprise: "Enterprise", name: str, limit: int) -> list:
+        """The resources whose unique name (userName, displayName) equals `name`, ignoring case: what an
+        identity provider's match query asks, through the index of the uniqueness constraint."""
+        sql = (
+            f"{self._select()} WHERE enterprise_id = %s "
+            f"AND UPPER({self.model.NAME_FIELD}) = UPPER(%s) ORDER BY id LIMIT %s"
+        )
+        return self._fetch(sql, [enterprise.pk, name, limit])
+
+    def insert(self, resource) -> None:
+        """Store a new resource (no pk yet) with one INSERT … RETURNING id, each value prepared by its field
+        as save() prepares it. No signals are sent: nothing listens to these models'."""
+        db = connections[self.db]
+        fields = [f for f in self.model._meta.concrete_fields if not f.primary_key]
+        sql = (
+            f'INSERT INTO "{self.model._meta.db_table}" ({", ".join(f.column for f in fields)}) '
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {self.model._meta.pk.column}"
+        )
+        with db.cursor() as cursor:
+            cursor.execute(sql, [f.get_db_prep_save(f.pre_save(resource, True), db) for f in fields])
+            resource.pk = cursor.fetchone()[0]
+        resource._state.adding, resource._state.db = False, self.db
+
+    def _select(self) -> str:
+        columns = ", ".join(f.column for f in self.model._meta.concrete_fields)
+        return f'SELECT {columns} FROM "{self.model._meta.db_table}"'
+
+    def _fetch(self, sql: str, params: list) -> list:
+        """The instances a `_select()` statement finds, their values converted as a queryset converts them."""
+        db = connections[self.db]
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        converters = _converters(self.model, db)
+        return [self.model.from_db(self.db, None, _converted(row, converters, db)) for row in rows]
+
+
+@functools.lru_cache(maxsize=64)
+def _converters(model: type[models.Model], db) -> list[tuple]:
+    """(column index, column, converters) for the columns of `model` whose values `db` converts."""
+    result = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        col = field.get_col(model._meta.db_table)
+        converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
+        if converters:
+            result.append((index, col, converters))
+    return result
+
+
+def _converted(row: tuple, converters: list[tuple], db) -> list:
+    values = list(row)
+    for index, col, functions in converters:
+        for convert in functions:
+            values[index] = convert(values[index], col, db)
+    return values
+
+
+class ProvisionedResource(models.Model):
+    """What Members and Groups share: the enterprise's identity provider owns them, SCIM addresses them."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="%(class)ss")
+    # The SCIM id: random, so one enterprise's ids say nothing about another's.
+    scim_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Bumped on every change; SCIM's meta.version and ETag.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ProvisionedResourceManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+        # externalId is the identity provider's to keep unique (RFC 7643 §3.1); the index serves its filters.
+        constraints = []
+        indexes = [
+            models.Index(fields=["enterprise", "id"], name="%(class)s_page_idx"),
+            models.Index(fields=["enterprise", "external_id"], name="%(class)s_external_id_idx"),
+        ]
+
+
+# The profile's key for the attributes of RFC 7643's enterprise extension (employee number, department).
+ENTERPRISE_EXTENSION = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+class Member(ProvisionedResource):
+    """
+    A person as the enterprise's identity provider describes them.
+
+    `profile` holds every attribute exactly as the identity provider sent it (so it reads back unchanged);
+    the columns beside it are copies of the attributes that are searched, constrained or shown, kept in
+    step with `profile` by `set_profile`, the one place that maps one onto the other.
+    """
+
+    NAME_FIELD = "user_name"
+    # Column -> where its value sits in the profile. `emails` means the work email (see `work_email`).
+    PROFILE_COLUMNS = {
+        "user_name": ("userName",),
+        "external_id": ("externalId",),
+        "display_name": ("displayName",),
+        "given_name": ("name", "givenName"),
+        "family_name": ("name", "familyName"),
+        "formatted_name": ("name", "formatted"),
+        "email": ("emails", "value"),
+        "email_type": ("emails", "type"),
+        "title": ("title",),
+        "preferred_language": ("preferredLanguage",),
+        "employee_number": (ENTERPRISE_EXTENSION, "employeeNumber"),
+        "department": (ENTERPRISE_EXTENSION, "department"),
+        "active": ("active",),
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enterprise_memberships",
+        help_text="The Plandisc login account this person signs in with.",
+    )
+    user_name = models.CharField(max_length=255)
+    display_name = models.CharField(max_length=255, blank=True)
+    given_name = models.CharField(max_length=255, blank=True)
+    family_name = models.CharField(max_length=255, blank=True)
+    formatted_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField("work email", max_length=320, blank=True)
+    email_type = models.CharField(max_length=64, blank=True)
+    title = models.CharField(max_length=255, blank=True)
+    preferred_language = models.CharField(max_length=64, blank=True)
+    employee_number = models.CharField(max_length=255, blank=True)
+    department = models.CharField(max_length=255, blank=True)
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
+    )
+    active = models.BooleanField(default=True)
+    profile = models.JSONField(default=dict, blank=True)
+
+    class Meta(ProvisionedResource.Meta):
+        db_table = "enterprise_member"
+        constraints = [
+            # Upper() rather than Lower(): Django's iexact lookup compiles to UPPER(...) on PostgreSQL, so
+            # this one index also serves Entra's `userName eq "…"` match query.
+            models.UniqueConstraint(F("enterprise"), Upper("user_name"), name="member_unique_username"),
+            *ProvisionedResource.Meta.constraints,
+        ]
+        indexes = [
+            models.Index(F("enterprise"), Upper("email"), name="member_email_idx"),
+            *ProvisionedResource.Meta.indexes,
+        ]
+
+    def __str__(self) -> str:
+        return self.user_name
+
+    def set_profile(self, profile: dict) -> None:
+        """Store `profile` and copy it into the columns. A profile without `active` is an active member."""
+        self.profile = profile
+        for column, path in self.PROFILE_COLUMNS.items():
+            if path[0] == "emails":
+                value = work_email(profile.get("emails") or []).get(path[1])
+            elif len(path) == 2:
+                value = (profile.get(path[0]) or {}).get(path[1])
+            else:
+                value = profile.get(path[0])
+            if value is None:
+                value = {"external_id": None, "active": True}.get(column, "")
+            setattr(self, column, value)
+
+
+def work_email(emails: list[dict]) -> dict:
+    """The email that sign-in and `emails[type eq "work"]` filters use: the work one, else the primary."""
+    for wanted in (lambda e: str(e.get("type", "")).lower() == "work", lambda e: e.get("primary") is True):
+        found = next((e for e in emails if wanted(e)), None)
+        if found:
+            return found
+    return emails[0] if emails else {}
+
+
+class Group(ProvisionedResource):
+    NAME_FIELD = "display_name"
+
+    display_name = models.CharField(max_length=255)
+    members = models.ManyToManyField(Member, through="GroupMembership", related_name="groups", blank=True)
+    # Its active members whose login account the enterprise owns are the enterprise's admins (see
+    # enterprise.roles.selectors.administered_enterprises). Set on the Enterprise page, never through SCIM.
+    grants_admin = models.BooleanField("grants the Enterprise admin role", default=False)
+
+    class Meta(ProvisionedResource.Meta):
+        db_table = "enterprise_group"
+        constraints = [
+            models.UniqueConstraint(F("enterprise"), Upper("display_name"), name="group_unique_display_name"),
+            *ProvisionedResource.Meta.constraints,
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="group_memberships")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        db_table = "enterprise_groupmembership"
+        constraints = [models.UniqueConstraint(fields=["group", "member"], name="membership_unique_pair")]
+        # (group, member) is covered by the unique index; the member's groups need their own.
+        indexes = [models.Index(fields=["member"], name="membership_member_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.group}"
+
+
+class MemberSession(models.Model):
+    """
+    A session signed in as this member (through single sign-on). Deprovisioning the member deletes it, so
+    access ends at once; the directory keeps these rows, not single sign-on, because ending access is part of
+    the directory write that deactivates or deletes the member.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "enterprise_ssosession"
+
+    def __str__(self) -> str:
+        return f"{self.member} ({self.created_at:%Y-%m-%d %H:%M})"

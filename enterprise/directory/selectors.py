@@ -1,0 +1,26 @@
+"""What the Enterprise page reads of an enterprise's directory: its members and groups."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from enterprise.directory.models import Group, Member
+from enterprise.models import Enterprise
+
+
+def provisioned_members(enterprise: Enterprise, *, search: str = "", state: str = "") -> QuerySet[Member]:
+    """Members by userName, with their groups; `search` matches name, userName or email, `state` is
+    "active", "deactivated" or "" for both."""
+    members = enterprise.members.order_by("user_name", "pk").prefetch_related(
+        Prefetch("groups", queryset=Group.objects.order_by("display_name").only("display_name"))
+    )
+    if search:
+        members = members.filter(
+            Q(user_name__icontains=search) | Q(display_name__icontains=search) | Q(email__icontains=search)
+        )
+    if state:
+        members = members.filter(active=(state == "active"))
+    return members
+
+
+def group_listing(enterprise: Enterprise) -> QuerySet[Group]:
+    """The enterprise's groups by name, with their member counts."""
+    return enterprise.groups.order_by("display_name", "pk").annotate(member_count=Count("memberships"))

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from enterprise.activity.models import AuditEvent
+from enterprise.activity.services import audit_record
 from enterprise.credentials.services import enterprise_credentials_changed
 from enterprise.models import Enterprise
 
@@ -29,4 +30,4 @@ def enterprise_scim_toggle(
     enterprise.save(update_fields=["scim_enabled", "updated_at"])
     enterprise_credentials_changed(enterprise=enterprise)
     action = AuditEvent.Action.SCIM_ENABLED if enabled else AuditEvent.Action.SCIM_DISABLED
-    AuditEvent.objects.create(enterprise=enterprise, actor=actor, action=action)
+    audit_record(enterprise=enterprise, actor=actor, action=action)

@@ -2,9 +2,10 @@
 SCIM Users are enterprise Members, SCIM Groups are enterprise Groups: resource bodies to and from the domain.
 
 Reads serialize the stored document plus what the server owns (id, meta, groups, manager). Writes go through
-scim/documents.py (checking, PATCH), then through the directory's services (enterprise.directory; through enterprise.roles for the writes
-that can change someone's role), which map a profile onto the columns and own every rule. Group membership changes are set-based SQL: adding one member to a 50,000-member group
-inserts one row and never loads the group's members.
+scim/documents.py (checking, PATCH), then through the directory's services (enterprise.directory, and
+enterprise.roles for the writes that can change someone's role), which map a profile onto the columns and own
+every rule. Group membership changes are set-based SQL: adding one member to a 50,000-member group inserts
+one row and never loads the group's members.
 """
 
 import copy

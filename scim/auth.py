@@ -54,8 +54,9 @@ def scim_token(public_id: uuid.UUID, raw: str) -> Credential | None:
 
 
 def access_token(public_id: uuid.UUID, raw: str) -> Credential | None:
-    """An OAuth access token from the token endpoint (enterprise.credentials.views). It stops at its own expiry, or at
-    its client secret's when that comes first; revoking the secret or the federation trust ends it at once."""
+    """An OAuth access token from the token endpoint (enterprise.credentials.views). It stops at its own
+    expiry, or at its client secret's when that comes first; revoking the secret or the federation trust ends
+    it at once."""
     token = scim_access_token_authenticate(public_id=public_id, raw=raw)
     if token is None:
         return None

@@ -1,14 +1,15 @@
 """
 Writes to an enterprise's activity: one row per SCIM or token request (written in batches, see
-enterprise.activity.batch), and its retention.
+enterprise.activity.batch), its retention, and the audit trail of who changed what.
 """
 
 from datetime import timedelta
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
 
-from enterprise.activity.models import ProvisioningEvent
+from enterprise.activity.models import AuditEvent, ProvisioningEvent
 from enterprise.models import Enterprise
 
 
@@ -73,3 +74,11 @@ def provisioning_events_prune(*, older_than: timedelta) -> int:
     """Delete provisioning activity older than `older_than`; returns how many rows went."""
     deleted, _ = ProvisioningEvent.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+def audit_record(
+    *, enterprise: Enterprise, action: str, actor: AbstractBaseUser | None = None, detail: str = ""
+) -> AuditEvent:
+    """Record a change to the enterprise's settings or roles: who (None: the identity provider or Plandisc
+    support, see AuditEvent.done_by), what (an AuditEvent.Action), and a short detail. Never a secret."""
+    return AuditEvent.objects.create(enterprise=enterprise, actor=actor, action=action, detail=detail[:255])

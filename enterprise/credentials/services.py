@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enterprise.activity.models import AuditEvent
+from enterprise.activity.services import audit_record
 from enterprise.credentials.models import AccessToken, ClientSecret, FederationTrust, OAuthClient, ScimToken
 from enterprise.models import Enterprise
 
@@ -47,7 +48,7 @@ def scim_token_rotate(
         created_at=now,
         created_by=actor,
     )
-    AuditEvent.objects.create(
+    audit_record(
         enterprise=enterprise, actor=actor, action=AuditEvent.Action.TOKEN_CREATED, detail=token.hint
     )
     return token, raw
@@ -89,7 +90,7 @@ def _credential_revoke(
     if live.update(revoked_at=timezone.now(), revoked_by=actor):
         credential.refresh_from_db()
         enterprise_credentials_changed(enterprise=enterprise)
-        AuditEvent.objects.create(enterprise=enterprise, actor=actor, action=action, detail=credential.hint)
+        audit_record(enterprise=enterprise, actor=actor, action=action, detail=credential.hint)
 
 
 # Last-used marks are written at most this often per token, so a busy provisioning cycle does not turn
@@ -162,7 +163,7 @@ def client_secret_create(
         created_by=actor,
         expires_at=now + timedelta(days=365 * years),
     )
-    AuditEvent.objects.create(
+    audit_record(
         enterprise=enterprise,
         actor=actor,
         action=AuditEvent.Action.CLIENT_SECRET_CREATED,
@@ -207,11 +208,11 @@ def federation_trust_save(
     if client.federation_trusts.live().update(revoked_at=timezone.now(), revoked_by=actor):
         enterprise_credentials_changed(enterprise=enterprise)
     trust = FederationTrust.objects.create(client=client, created_by=actor, **values)
-    AuditEvent.objects.create(
+    audit_record(
         enterprise=enterprise,
         actor=actor,
         action=AuditEvent.Action.FEDERATION_CONFIGURED,
-        detail=f"{trust.issuer}, subject {trust.subject}"[:255],
+        detail=f"{trust.issuer}, subject {trust.subject}",
     )
     return trust
 
@@ -222,9 +223,7 @@ def federation_trust_revoke(*, enterprise: Enterprise, actor: AbstractBaseUser |
     updated = FederationTrust.objects.live().filter(client__enterprise=enterprise)
     if updated.update(revoked_at=timezone.now(), revoked_by=actor):
         enterprise_credentials_changed(enterprise=enterprise)
-        AuditEvent.objects.create(
-            enterprise=enterprise, actor=actor, action=AuditEvent.Action.FEDERATION_REVOKED
-        )
+        audit_record(enterprise=enterprise, actor=actor, action=AuditEvent.Action.FEDERATION_REVOKED)
 
 
 @transaction.atomic
@@ -236,7 +235,7 @@ def access_token_lifetime_set(
         raise ValidationError("Access tokens work for 1 to 6 hours.")
     enterprise.access_token_lifetime = hours * 3600
     enterprise.save(update_fields=["access_token_lifetime", "updated_at"])
-    AuditEvent.objects.create(
+    audit_record(
         enterprise=enterprise,
         actor=actor,
         action=AuditEvent.Action.TOKEN_LIFETIME_CHANGED,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from enterprise.activity.models import AuditEvent
+from enterprise.activity.services import audit_record
 from enterprise.directory import services as directory
 from enterprise.directory.models import Group, GroupMembership, Member
 from enterprise.models import Enterprise
@@ -170,9 +171,9 @@ def enterprise_admin_groups_set(
         .order_by("display_name")
         .values_list("display_name", flat=True)
     )
-    AuditEvent.objects.create(
+    audit_record(
         enterprise=enterprise,
         actor=actor,
         action=AuditEvent.Action.ADMIN_GROUPS_CHANGED,
-        detail=(", ".join(names) or "none")[:255],
+        detail=(", ".join(names) or "none"),
     )

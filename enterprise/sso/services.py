@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from enterprise.activity.models import AuditEvent
+from enterprise.activity.services import audit_record
 from enterprise.directory.models import Member, MemberSession
 from enterprise.directory.services import member_create
 from enterprise.models import Enterprise
@@ -98,11 +99,11 @@ def sso_connection_save(
         raise ValidationError("Upload or paste the Federation Metadata XML from Entra.")
     connection.allow_jit = allow_jit
     connection.save()
-    AuditEvent.objects.create(
+    audit_record(
         enterprise=enterprise,
         actor=actor,
         action=AuditEvent.Action.SSO_CONFIGURED,
-        detail=f"certificate {connection.certificate_thumbprint}, {connection.idp_entity_id}"[:255],
+        detail=f"certificate {connection.certificate_thumbprint}, {connection.idp_entity_id}",
     )
     return connection
 
@@ -120,9 +121,7 @@ def _refuse_if_verified_elsewhere(*, connection: SsoConnection, domain: str) -> 
 
 
 def _domain_audit(*, domain: SsoDomain, action: str, actor: AbstractBaseUser | None) -> None:
-    AuditEvent.objects.create(
-        enterprise=domain.connection.enterprise, actor=actor, action=action, detail=domain.domain
-    )
+    audit_record(enterprise=domain.connection.enterprise, actor=actor, action=action, detail=domain.domain)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from bench.client import Record, percentile
+from bench.stock import RESHAPED
 
 TARGET_RPS = 1000
 TARGET_P95 = 0.020
@@ -187,8 +188,6 @@ def stock_table(
 ) -> tuple[str, Totals]:
     """`refused`: request kind → status → count, for Entra's own shapes (in `dialect`) that stock did not
     answer with a 2xx."""
-    from bench.stock.run import RESHAPED
-
     total = totals(record, cpu)
     answers = "; ".join(f"{kind} → {', '.join(map(str, sorted(codes)))}" for kind, codes in refused.items())
     text = "\n\n".join(

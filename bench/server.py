@@ -34,17 +34,22 @@ class Gunicorn:
 
     @property
     def command(self) -> list[str]:
-        command = [
+        """gunicorn as the Procfile starts it (gunicorn.conf.py), with the bench's own address, workers and
+        threads on the command line, which override what the file reads from the environment."""
+        return [
             str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
             self.app,
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
             str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--worker-class",
+            "gthread" if self.threads > 1 else "sync",
         ]
-        if self.threads > 1:
-            command += ["--worker-class", "gthread", "--threads", str(self.threads)]
-        return command
 
     def __enter__(self) -> "Gunicorn":
         self.log.parent.mkdir(parents=True, exist_ok=True)

@@ -55,7 +55,7 @@ def run_cycle(plan: Plan, database: str, workers: int, threads: int) -> tuple[st
         record, phases = asyncio.run(replay(stock, "127.0.0.1", port, token, BASE, StockReplay))
         cpu, peaks = meter.read(), gunicorn.peak_rss_mb()
         refused = asyncio.run(refusals(plan, port, token))
-    return report.stock_table(stock, record, phases, cpu, peaks, refused, plan.dialect)
+    return report.stock_table(stock, record, phases, cpu, peaks, gunicorn.boot_cpu, refused, plan.dialect)
 
 
 async def refusals(plan: Plan, port: int, token: str) -> dict:

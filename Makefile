@@ -25,11 +25,16 @@ xmlsec1:
 	    exit 1; \
 	  fi; }
 
+# Served by gunicorn as in production (gunicorn.conf.py), restarting its workers when code or templates change.
+# One worker: without REDIS_URL each process keeps its own cache (rate limits, credential versions, sign-in
+# throttling); four threads in it so a page's requests do not queue.
 run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py collectstatic --no-input -v0
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py seed_demo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} GUNICORN_THREADS=$${GUNICORN_THREADS:-4} \
+	  $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:8000 --reload --reload-extra-file 'templates/**/*.html' \
+	  plandisc.wsgi:application
 
 # The import contracts first (pyproject.toml, [tool.importlinter]): which app may use which.
 test: install

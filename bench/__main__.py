@@ -212,7 +212,9 @@ def run_cycle(args: argparse.Namespace, gunicorn: Gunicorn, profile: str | None)
             record, phases = asyncio.run(
                 cycle.replay(plan, "127.0.0.1", gunicorn.port, token, f"/scim/v2/{enterprise.public_id}")
             )
-        return report.cycle_table(plan, record, phases, meter.read(), gunicorn.peak_rss_mb())
+        return report.cycle_table(
+            plan, record, phases, meter.read(), gunicorn.peak_rss_mb(), gunicorn.boot_cpu
+        )
 
 
 if __name__ == "__main__":

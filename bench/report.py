@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from bench.client import Record, percentile
+from bench.stock import RESHAPED
 
 TARGET_RPS = 1000
 TARGET_P95 = 0.020
@@ -28,7 +29,8 @@ def verdict(met: bool) -> str:
 @dataclass
 class Totals:
     """One app's replayed cycle in a few numbers; CPU in seconds per request; `others`: the share of the
-    machine's cores that other processes took meanwhile (another run on the machine skews the comparison)."""
+    machine's cores that other processes took meanwhile (another run on the machine skews the comparison);
+    `boot`: the CPU seconds a worker spent booting, from fork until it could serve, on average."""
 
     requests: int
     rps: float
@@ -37,9 +39,10 @@ class Totals:
     postgres: float
     unexpected: int
     others: float
+    boot: float
 
 
-def totals(record: Record, cpu) -> Totals:
+def totals(record: Record, cpu, boot: list[float]) -> Totals:
     everything = [x for latencies in record.latencies.values() for x in latencies]
     n = len(everything)
     unexpected = sum(
@@ -50,13 +53,23 @@ def totals(record: Record, cpu) -> Totals:
     )
     others = max(0.0, cpu.machine - cpu.workers - cpu.postgres - cpu.client) / cpu.wall / cpu.cores
     return Totals(
-        n, n / cpu.wall, percentile(everything, 95), cpu.workers / n, cpu.postgres / n, unexpected, others
+        n,
+        n / cpu.wall,
+        percentile(everything, 95),
+        cpu.workers / n,
+        cpu.postgres / n,
+        unexpected,
+        others,
+        sum(boot) / len(boot),
     )
 
 
-def cycle_table(plan, record: Record, phases, cpu, peaks: list[float]) -> tuple[str, Totals]:
-    """The table, and its totals: `unexpected` counts errors other than the 404/409 a cycle may meet."""
-    total = totals(record, cpu)
+def cycle_table(
+    plan, record: Record, phases, cpu, peaks: list[float], boot: list[float]
+) -> tuple[str, Totals]:
+    """The table, and its totals: `unexpected` counts errors other than the 404/409 a cycle may meet; `peaks`
+    and `boot`: each worker's peak memory and boot CPU (Gunicorn.peak_rss_mb, Gunicorn.boot_cpu)."""
+    total = totals(record, cpu, boot)
     text = "\n\n".join(
         [
             f"## 1. Cycle replay: {plan.users:,} users, {plan.groups} groups, {plan.clients} concurrent "
@@ -65,7 +78,7 @@ def cycle_table(plan, record: Record, phases, cpu, peaks: list[float]) -> tuple[
             f"Targets: ≥ {TARGET_RPS:,} requests/s {verdict(total.rps >= TARGET_RPS)} ({total.rps:.0f}), "
             f"p95 ≤ {ms(TARGET_P95)} ms {verdict(total.p95 <= TARGET_P95)} ({ms(total.p95)}); "
             f"no unexpected errors {verdict(total.unexpected == 0)} ({total.unexpected}).  \n"
-            + _cost(cpu, total, peaks),
+            + _cost(cpu, total, peaks, boot),
         ]
     )
     return text, total
@@ -87,9 +100,11 @@ def _replay_tables(record: Record, phases, cpu, total: Totals) -> list[str]:
     ]
 
 
-def _cost(cpu, total: Totals, peaks: list[float]) -> str:
+def _cost(cpu, total: Totals, peaks: list[float], boot: list[float]) -> str:
     return (
         f"Peak RSS of each gunicorn worker: {_megabytes(peaks)} MB.  \n"
+        f"CPU each gunicorn worker spent booting, from fork until it could serve (not counted below): "
+        f"{', '.join(f'{seconds:.2f}' for seconds in boot)} s.  \n"
         f"CPU per request: gunicorn workers {ms(total.workers)} ms, their PostgreSQL backends "
         f"{ms(total.postgres)} ms, load generator {ms(cpu.client / total.requests)} ms. The machine's "
         f"{cpu.cores} cores were {cpu.machine / cpu.wall / cpu.cores:.0%} busy, "
@@ -183,13 +198,11 @@ TARGET_STOCK_RATIO = 1.5
 
 
 def stock_table(
-    plan, record: Record, phases, cpu, peaks: list[float], refused: dict, dialect: str
+    plan, record: Record, phases, cpu, peaks: list[float], boot: list[float], refused: dict, dialect: str
 ) -> tuple[str, Totals]:
     """`refused`: request kind → status → count, for Entra's own shapes (in `dialect`) that stock did not
     answer with a 2xx."""
-    from bench.stock.run import RESHAPED
-
-    total = totals(record, cpu)
+    total = totals(record, cpu, boot)
     answers = "; ".join(f"{kind} → {', '.join(map(str, sorted(codes)))}" for kind, codes in refused.items())
     text = "\n\n".join(
         [
@@ -197,7 +210,7 @@ def stock_table(
             *_replay_tables(record, phases, cpu, total),
             f"{RESHAPED} Entra's own shapes ({dialect} dialect), sent once each to stock after its cycle: "
             f"{answers or 'all 2xx'}.",
-            _cost(cpu, total, peaks),
+            _cost(cpu, total, peaks, boot),
         ]
     )
     return text, total
@@ -237,7 +250,9 @@ def baseline_table(ours: Totals, stock: Totals) -> str:
             f"Ours ÷ stock: **{ratio:.2f}×** the requests per second (target ≥ {TARGET_STOCK_RATIO}×: "
             f"{verdict(ratio >= TARGET_STOCK_RATIO)}); p95 {ms(ours.p95)} ms against stock's {ms(stock.p95)} "
             f"(target below stock's: {verdict(ours.p95 < stock.p95)}); worker CPU per request "
-            f"{ms(ours.workers)} ms against {ms(stock.workers)} ms ({ours.workers / stock.workers:.1f}×).",
+            f"{ms(ours.workers)} ms against {ms(stock.workers)} ms ({ours.workers / stock.workers:.1f}×).  \n"
+            f"Worker boot CPU: ours {ours.boot:.2f} s, stock {stock.boot:.2f} s "
+            "(a worker's on average, from fork until it could serve; not in the CPU per request).",
         ]
     )
 

@@ -9,30 +9,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+
+from plandisc.env import envbool, envint
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-BOOLEANS = dict.fromkeys(["1", "true", "yes", "on"], True) | dict.fromkeys(["0", "false", "no", "off"], False)
-
-
-def envbool(name: str, default: str) -> bool:
-    value = os.getenv(name) or default
-    if value.lower() not in BOOLEANS:
-        raise ImproperlyConfigured(
-            f"Unexpected value {name}={value}, use one of 1/0, true/false, yes/no, on/off"
-        )
-    return BOOLEANS[value.lower()]
-
-
-def envint(name: str, default: str) -> int:
-    value = os.getenv(name, default)
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"Unexpected value {name}={value}, use a whole number") from None
-
 
 DEBUG = envbool("DJANGO_DEBUG", "False")
 # An empty key is caught by the plandisc.E001 system check when DEBUG is off; in DEBUG a fixed

@@ -1,7 +1,7 @@
 """Test settings: the real settings plus a fixed secret key and a fast password hasher.
 
 The test client and the live server speak plain http, so the https-only settings of production are off here;
-tests/plandisc/test_production.py starts the real settings module the production way and checks them there.
+tests/production.py starts the real settings module the production way, for the tests that check them there.
 """
 
 from plandisc.settings import *  # noqa: F403

@@ -13,17 +13,10 @@ from bench.cycle import Plan, Replay, replay, user_name
 from bench.server import ROOT, CpuMeter, Gunicorn, free_port
 
 BASE = "/scim/v2"
-RESHAPED = (
-    "Stock gets Entra's requests (capitalized ops, value-list `Remove`) except where stock django-scim2 "
-    "refuses Entra's shape; there it gets the closest one it answers: the user update replaces "
-    '`name.givenName` and `emails` instead of `displayName` and `emails[type eq "work"].value`, and has no '
-    "enterprise `department` (stock has no enterprise extension: 3 operations to our 4), and deactivation "
-    'sends `false`, not `"False"`.'
-)
 
 
 class StockReplay(Replay):
-    """Entra's cycle in the closest shapes stock django-scim2 answers (RESHAPED)."""
+    """Entra's cycle in the closest shapes stock django-scim2 answers (bench.stock.RESHAPED)."""
 
     def user_changes(self, i: int) -> list[dict]:
         work = {"primary": True, "type": "work", "value": f"moved.{user_name(i)}"}
@@ -62,7 +55,7 @@ def run_cycle(plan: Plan, database: str, workers: int, threads: int) -> tuple[st
         record, phases = asyncio.run(replay(stock, "127.0.0.1", port, token, BASE, StockReplay))
         cpu, peaks = meter.read(), gunicorn.peak_rss_mb()
         refused = asyncio.run(refusals(plan, port, token))
-    return report.stock_table(stock, record, phases, cpu, peaks, refused, plan.dialect)
+    return report.stock_table(stock, record, phases, cpu, peaks, gunicorn.boot_cpu, refused, plan.dialect)
 
 
 async def refusals(plan: Plan, port: int, token: str) -> dict:

@@ -1,91 +1,37 @@
 """
-The app as the README deploys it: `collectstatic`, then gunicorn with the real settings module and DEBUG off,
-over https (gunicorn terminates TLS itself here, with a throwaway certificate). Its styles and scripts must
-load from WhiteNoise, the copy buttons must copy under the Content-Security-Policy, and single sign-on must
-still leave for Entra.
+The app as the README deploys it: `collectstatic`, then gunicorn with gunicorn.conf.py, the real settings
+module and DEBUG off, over https (gunicorn terminates TLS itself here, with a throwaway certificate). Its
+styles and scripts must load from WhiteNoise, the copy buttons must copy under the Content-Security-Policy,
+and single sign-on must still leave for Entra.
 """
 
-import os
 import re
-import secrets
-import ssl
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from bench.server import free_port
+from tests.production import ROOT, gunicorn, production_env
 from tests.sso.conftest import Entra, connect, make_signing_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
-# The server's certificate is a throwaway, self-signed one.
-UNVERIFIED = ssl.create_default_context()
-UNVERIFIED.check_hostname = False
-UNVERIFIED.verify_mode = ssl.CERT_NONE
-
-
-def _database_url() -> str:
-    """The test database, for the server's processes."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _production_env(url: str) -> dict:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PLANDISC_"))}
-    return inherited | {
-        "DJANGO_SETTINGS_MODULE": "plandisc.settings",
-        "DJANGO_DEBUG": "False",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "PLANDISC_BASE_URL": url,
-        "DATABASE_URL": _database_url(),
-    }
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2, context=UNVERIFIED) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @pytest.fixture
 def server(db, tmp_path) -> str:
-    port = free_port()
-    url = f"https://127.0.0.1:{port}"
-    env = _production_env(url)
+    url = f"https://127.0.0.1:{free_port()}"
+    env = production_env(url)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
     )
     tls = make_signing_key(tmp_path / "tls")
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    command = [gunicorn, "plandisc.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
-    command += ["--keyfile", tls.key_file, "--certfile", tls.cert_file]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not _healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"gunicorn did not start: {process.communicate()[1].decode()}")
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    with gunicorn(url, env, "--workers", "2", "--keyfile", tls.key_file, "--certfile", tls.cert_file):
+        yield url
 
 
 @pytest.fixture

@@ -109,7 +109,8 @@ def member_create(*, enterprise: Enterprise, profile: dict, manager: Member | No
         return directory.member_create(enterprise=enterprise, profile=profile, manager=manager)
     with transaction.atomic():
         member = directory.member_create(enterprise=enterprise, profile=profile, manager=manager)
-        role = selectors.member_roles([member])[member.pk].role
+        # A new member is in no group and has no role by hand yet: their app role or the default decides.
+        role = selectors.member_role(member, enterprise.default_role, groups=[]).role
         if role and role.takes_seat:
             _seats_checked(enterprise_id=enterprise.pk, role=role)
     return member
@@ -127,18 +128,14 @@ def member_update(*, member: Member, profile: dict, manager: Member | None = Non
         member_admin_role_recorded(member=member, granted=member.active, why=why)
     if (member.active, member.app_role) == (before.active, before.app_role) or not member.active:
         return []
-    return _roles_recorded(before=_roles_of(before), members=[member])
-
-
-def _roles_of(member: Member) -> dict[int, MemberRole]:
-    return selectors.member_roles([member])
+    return _roles_recorded(before=selectors.member_roles([before]), members=[member])
 
 
 @transaction.atomic
 def member_role_set(*, member: Member, role: str, actor: AbstractBaseUser | None = None) -> None:
     """Give a member a role by hand ("" takes it back). Raises SeatsExhausted when it would take a seat that
     is not free, ValidationError when it would leave the enterprise without an admin."""
-    before = _roles_of(member)
+    before = selectors.member_roles([member])
     member.role_by_hand = Role(role) if role else ""
     member.save(update_fields=["role_by_hand"])
     _roles_recorded(before=before, members=[member], actor=actor)

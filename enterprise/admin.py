@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from enterprise.activity.models import AuditEvent
+from enterprise.activity.services import audit_record
 from enterprise.credentials.admin import ScimTokenInline
 from enterprise.credentials.services import enterprise_credentials_changed
 from enterprise.models import Enterprise
@@ -11,7 +13,7 @@ from enterprise.services import enterprise_scim_toggle
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "scim_enabled", "member_count", "created_at"]
+    list_display = ["name", "slug", "scim_enabled", "seats", "member_count", "created_at"]
     list_filter = ["scim_enabled"]
     search_fields = ["name", "slug", "public_id"]
     readonly_fields = ["public_id", "scim_endpoint", "token_endpoint", "created_at", "updated_at"]
@@ -34,6 +36,17 @@ class EnterpriseAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if switched:
             enterprise_scim_toggle(enterprise=obj, enabled=enabled, actor=request.user)
+        if change and {"seats", "default_role"} & set(form.changed_data):
+            # SCIM workers cache the enterprise with its credentials: they read the new values at once.
+            enterprise_credentials_changed(enterprise=obj)
+        if change and "seats" in form.changed_data:
+            seats = "unlimited" if obj.seats is None else str(obj.seats)
+            audit_record(
+                enterprise=obj,
+                actor=request.user,
+                action=AuditEvent.Action.SEATS_CHANGED,
+                detail=f"{seats} seats",
+            )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         before = set(form.instance.admins.values_list("pk", flat=True)) if change else set()

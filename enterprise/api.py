@@ -19,7 +19,8 @@ from enterprise.credentials import services as credentials
 from enterprise.credentials.models import ClientSecret, FederationTrust, ScimToken
 from enterprise.credentials.selectors import client_secret_of, live_scim_tokens, oauth_settings, scim_token_of
 from enterprise.forms import FederationForm
-from enterprise.roles.selectors import admin_warning, enterprise_admins, enterprise_for_admin
+from enterprise.models import Role
+from enterprise.roles.selectors import account_roles, admin_warning, enterprise_admins, enterprise_for_admin
 from enterprise.roles.services import enterprise_admin_groups_set
 from enterprise.selectors import scim_status
 from enterprise.services import enterprise_scim_toggle
@@ -248,7 +249,7 @@ def _admins_body(enterprise) -> dict:
         ],
         "admin_groups": [
             {"id": str(g.scim_id), "display_name": g.display_name}
-            for g in enterprise.groups.filter(grants_admin=True).order_by("display_name")
+            for g in enterprise.groups.filter(role=Role.ADMIN).order_by("display_name")
         ],
         "warning": admin_warning(admins),
     }
@@ -284,3 +285,24 @@ def admin_groups(request: Request, slug: str) -> Response:
     except ValidationError as exc:
         return Response({"__all__": exc.messages}, status.HTTP_400_BAD_REQUEST)
     return Response(_admins_body(enterprise))
+
+
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    """What the signed-in login account may do: its role in each enterprise it may use, where the role comes
+    from, and what the role allows. For the rest of Plandisc; any signed-in account may ask about itself."""
+    return Response(
+        {
+            "username": request.user.get_username(),
+            "enterprises": [
+                {
+                    "slug": found.enterprise.slug,
+                    "name": found.enterprise.name,
+                    "role": found.role.value,
+                    "role_from": found.source,
+                    "permissions": found.role.permissions,
+                }
+                for found in account_roles(request.user)
+            ],
+        }
+    )

@@ -2,7 +2,7 @@ from django import forms
 
 from enterprise.credentials.models import FederationTrust
 from enterprise.directory.models import Group
-from enterprise.models import Enterprise
+from enterprise.models import Enterprise, Role
 
 
 class ScimToggleForm(forms.Form):
@@ -74,4 +74,14 @@ class AdminGroupsForm(forms.Form):
         super().__init__(*args, **kwargs)
         groups = enterprise.groups.order_by("display_name")
         self.fields["groups"].queryset = groups
-        self.fields["groups"].initial = [g.pk for g in groups if g.grants_admin]
+        self.fields["groups"].initial = [g.pk for g in groups if g.role == Role.ADMIN]
+
+
+class RoleForm(forms.Form):
+    """A role given by hand to a member or by a group: one of Plandisc's roles, or none."""
+
+    role = forms.ChoiceField(label="Role", choices=[("", "No role")] + Role.choices, required=False)
+
+
+class DefaultRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Default role", choices=Role.choices)

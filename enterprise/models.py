@@ -6,6 +6,39 @@ from django.db import models
 from django.urls import reverse
 
 
+class Role(models.TextChoices):
+    """What a person may do in an enterprise, lowest first: Viewers read the plans shared with them, Editors
+    create and edit plans, Admins also manage the enterprise. Admins and Editors take a seat."""
+
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+    ADMIN = "admin", "Admin"
+
+    @classmethod
+    def highest(cls, roles) -> "Role | None":
+        """The highest of `roles` (blank ones ignored), or None."""
+        ranked = [cls(role) for role in roles if role]
+        return max(ranked, key=list(cls).index, default=None)
+
+    @property
+    def takes_seat(self) -> bool:
+        return self in (Role.ADMIN, Role.EDITOR)
+
+    @property
+    def permissions(self) -> list[str]:
+        """What the rest of Plandisc lets this role do."""
+        granted = ["read_plans", "edit_plans", "manage_enterprise"]
+        return granted[: list(Role).index(self) + 1]
+
+    @property
+    def description(self) -> str:
+        return {
+            Role.VIEWER: "You can read the plans shared with you.",
+            Role.EDITOR: "You can create and edit plans.",
+            Role.ADMIN: "You can create and edit plans, and manage this enterprise in Plandisc.",
+        }[self]
+
+
 class Enterprise(models.Model):
     """A customer account. Its identity provider provisions members and groups through SCIM."""
 
@@ -19,6 +52,14 @@ class Enterprise(models.Model):
         default=3600,
         validators=[MinValueValidator(3600), MaxValueValidator(6 * 3600)],
         help_text="How long an access token from the token endpoint works: 1 to 6 hours, as Entra requires.",
+    )
+    # The role of members Entra gives no app role (or only its default access).
+    default_role = models.CharField(max_length=16, choices=Role.choices, default=Role.EDITOR)
+    seats = models.PositiveIntegerField(
+        "licensed seats",
+        null=True,
+        blank=True,
+        help_text="How many active Admins and Editors the enterprise has bought; empty for unlimited.",
     )
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="administered_enterprises", blank=True

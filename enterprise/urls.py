@@ -6,6 +6,7 @@ app_name = "enterprise"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("api/me/", api.me, name="api-me"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/scim/token/", views.token_rotate, name="token-rotate"),
     path("<slug:slug>/scim/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
@@ -22,6 +23,9 @@ urlpatterns = [
     path("<slug:slug>/scim/activity.csv", views.activity_csv, name="activity-csv"),
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/admins/groups/", views.admin_groups, name="admin-groups"),
+    path("<slug:slug>/roles/default/", views.default_role, name="default-role"),
+    path("<slug:slug>/members/<uuid:scim_id>/role/", views.member_role, name="member-role"),
+    path("<slug:slug>/groups/<uuid:scim_id>/role/", views.group_role, name="group-role"),
     # JSON API for the same actions (session auth + CSRF), for scripts and automation.
     path("<slug:slug>/api/scim/", api.scim_settings, name="api-scim"),
     path("<slug:slug>/api/scim/tokens/", api.token_rotate, name="api-token-rotate"),

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -41,8 +41,10 @@ from enterprise.directory.selectors import group_listing, provisioned_members
 from enterprise.forms import (
     AdminGroupsForm,
     ClientSecretForm,
+    DefaultRoleForm,
     FederationForm,
     MemberSearchForm,
+    RoleForm,
     ScimToggleForm,
     TokenLifetimeForm,
 )
@@ -52,8 +54,16 @@ from enterprise.roles.selectors import (
     administered_enterprises,
     enterprise_admins,
     enterprise_for_admin,
+    member_roles,
+    seats,
 )
-from enterprise.roles.services import enterprise_admin_groups_set
+from enterprise.roles.services import (
+    SeatsExhausted,
+    enterprise_admin_groups_set,
+    enterprise_default_role_set,
+    group_role_set,
+    member_role_set,
+)
 from enterprise.selectors import scim_status
 from enterprise.services import enterprise_scim_toggle
 from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
@@ -166,6 +176,8 @@ def _admins_section(enterprise: Enterprise) -> dict:
         "admins": admins,
         "admin_warning": admin_warning(admins),
         "admin_groups_form": AdminGroupsForm(enterprise=enterprise),
+        "seats": seats(enterprise),
+        "default_role_form": DefaultRoleForm(initial={"role": enterprise.default_role}),
     }
 
 
@@ -305,6 +317,66 @@ def admin_groups(request: HttpRequest, slug: str) -> HttpResponse:
     return _back_to(slug, "admins")
 
 
+def _role_changed(request: HttpRequest, change, done: str) -> None:
+    """Make a role change, and say on the next page whether it was made or why not."""
+    try:
+        change()
+    except (ValidationError, SeatsExhausted) as exc:
+        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, done)
+
+
+@login_required
+@require_POST
+def default_role(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = DefaultRoleForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose Admin, Editor or Viewer.")
+    role = form.cleaned_data["role"]
+    _role_changed(
+        request,
+        lambda: enterprise_default_role_set(enterprise=enterprise, role=role, actor=request.user),
+        "Default role saved.",
+    )
+    return _back_to(slug, "roles")
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, slug: str, scim_id: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    member = get_object_or_404(enterprise.members, scim_id=scim_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose a role, or none.")
+    role = form.cleaned_data["role"]
+    _role_changed(
+        request,
+        lambda: member_role_set(member=member, role=role, actor=request.user),
+        f"Role by hand saved for {member.user_name}.",
+    )
+    return redirect(reverse("enterprise:members", args=[slug]) + f"#member-{member.scim_id}")
+
+
+@login_required
+@require_POST
+def group_role(request: HttpRequest, slug: str, scim_id: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    group = get_object_or_404(enterprise.groups, scim_id=scim_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose a role, or none.")
+    role = form.cleaned_data["role"]
+    _role_changed(
+        request,
+        lambda: group_role_set(group=group, role=role, actor=request.user),
+        f"Role saved for group {group.display_name}.",
+    )
+    return redirect(reverse("enterprise:members", args=[slug]) + f"#group-{group.scim_id}")
+
+
 CSV_COLUMNS = ["time", *ACTIVITY_FIELDS]
 
 
@@ -354,13 +426,20 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     found = provisioned_members(enterprise, search=search.get("q", ""), state=search.get("state", ""))
     page = Paginator(found, MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
     histories = member_histories(enterprise, [str(member.scim_id) for member in page])
-    rows = [(member, histories.get(str(member.scim_id))) for member in page]
+    roles = member_roles(list(page))
+    rows = [(member, histories.get(str(member.scim_id)), roles[member.pk]) for member in page]
     groups = group_listing(enterprise)
     return _render(
         request,
         enterprise,
         "enterprise/members.html",
-        {"form": form, "page": page, "rows": rows, "groups": groups},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "groups": groups,
+            "role_choices": RoleForm.base_fields["role"].choices,
+        },
     )
 
 

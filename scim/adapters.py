@@ -12,16 +12,19 @@ import copy
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Q, prefetch_related_objects
 
 from enterprise.directory.models import Group, Member
-from enterprise.directory.services import group_save, member_create
+from enterprise.directory.services import group_save
 from enterprise.roles.services import (
+    SeatsExhausted,
     group_delete,
     group_members_add,
     group_members_remove,
+    member_create,
     member_delete,
     member_update,
 )
@@ -76,6 +79,9 @@ class ResourceAdapter:
         """
         if isinstance(error, ValidationError):
             return bad_request(error.messages[0])
+        if isinstance(error, SeatsExhausted):
+            # Entra shows the detail in its provisioning log; RFC 7644 has no scimType for 403.
+            return ScimError(403, str(error))
         attribute, field = self.unique_name
         value = self.document.get(attribute) if self.document else getattr(self.obj, field)
         detail = f"A {self.resource_type.lower()} with {attribute} '{value}' already exists."
@@ -135,7 +141,7 @@ class MemberAdapter(ResourceAdapter):
 
     def from_dict(self, d: dict) -> None:
         """A full body (POST or PUT): it replaces everything the identity provider manages."""
-        self.document = documents.normalize(_manager_as_object(d), USER_SCHEMA)
+        self.document = documents.normalize(_roles_as_objects(_manager_as_object(d)), USER_SCHEMA)
 
     def handle_operations(self, operations: list[documents.Operation]) -> None:
         patched = copy.deepcopy(self.obj.profile)
@@ -143,7 +149,7 @@ class MemberAdapter(ResourceAdapter):
             patched.setdefault(ENTERPRISE_USER, {})["manager"] = {"value": str(self.obj.manager.scim_id)}
         for operation in operations:
             documents.apply_operation(patched, operation, USER_SCHEMA)
-        self.document = documents.normalize(_manager_as_object(patched), USER_SCHEMA)
+        self.document = documents.normalize(_roles_as_objects(_manager_as_object(patched)), USER_SCHEMA)
 
     def save(self) -> None:
         profile = dict(self.document)
@@ -153,12 +159,13 @@ class MemberAdapter(ResourceAdapter):
             profile[ENTERPRISE_USER] = extension
         self.created = self.obj.pk is None
         before, was_active, manager_before = self.obj.profile, self.obj.active, self.obj.manager_id
+        roles_said = []
         try:
             if self.created:
                 self.obj = member_create(enterprise=self.call.enterprise, profile=profile, manager=manager)
             else:
-                member_update(member=self.obj, profile=profile, manager=manager)
-        except (ValidationError, IntegrityError) as error:
+                roles_said = member_update(member=self.obj, profile=profile, manager=manager)
+        except (ValidationError, IntegrityError, SeatsExhausted) as error:
             raise self.refused(error) from None
         member = self.obj
         self.call.note.target("User", member.scim_id, member.user_name)
@@ -168,13 +175,14 @@ class MemberAdapter(ResourceAdapter):
         changed = [n for n in documents.changed_attributes(before, profile) if n != "active"]
         if manager_before != member.manager_id:
             changed.append("manager")
+        roles = "".join(f"; {sentence}" for sentence in roles_said)
         if was_active != member.active:
             action = Action.REACTIVATED if member.active else Action.DEACTIVATED
             also = f"; updated {', '.join(changed)}" if changed else ""
-            self.call.note.says(action, f"{action.label} {member.user_name}{also}")
+            self.call.note.says(action, f"{action.label} {member.user_name}{also}{roles}")
         else:
             self.call.note.says(
-                Action.UPDATED, f"Updated {member.user_name}: {', '.join(changed) or 'no changes'}"
+                Action.UPDATED, f"Updated {member.user_name}: {', '.join(changed) or 'no changes'}{roles}"
             )
 
     def _manager(self, reference: dict | None) -> Member | None:
@@ -193,6 +201,28 @@ class MemberAdapter(ResourceAdapter):
     def delete(self) -> None:
         member_delete(member=self.obj)
         self.call.note.says(Action.DELETED, f"Deleted member {self.obj.user_name}")
+
+
+def _roles_as_objects(document: dict) -> dict:
+    """
+    Entra's PATCH adds an app role as a JSON string inside `value` ({"value": "{\"id\": …, \"value\":
+    \"Editor\", \"displayName\": \"Editor\"}"}), where its POST sends {"value": "Editor", "primary": true,
+    "type": "WindowsAzureActiveDirectoryRole"}: store every role in the second shape.
+    """
+    for name in [key for key in document if key.lower() == "roles"]:
+        roles = document[name] if isinstance(document[name], list) else [document[name]]
+        for index, role in enumerate(roles):
+            value = role.get("value") if isinstance(role, dict) else None
+            if isinstance(value, str) and value.lstrip().startswith("{"):
+                try:
+                    inner = orjson.loads(value)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(inner, dict):
+                    unwrapped = {"value": inner.get("value"), "display": inner.get("displayName")}
+                    roles[index] = {k: v for k, v in {**role, **unwrapped}.items() if v is not None}
+        document[name] = roles
+    return document
 
 
 def _manager_as_object(document: dict) -> dict:
@@ -287,8 +317,11 @@ class GroupAdapter(ResourceAdapter):
             said.append(f"Created group {group.display_name}")
         elif old_name != group.display_name:
             said.append(f"Renamed group {old_name} → {group.display_name}")
-        for operation in self.member_operations:
-            said += self._apply_members(operation)
+        try:
+            for operation in self.member_operations:
+                said += self._apply_members(operation)
+        except SeatsExhausted as error:
+            raise self.refused(error) from None
         if self.created:
             action = Action.CREATED
         elif old_name != group.display_name:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import django_scim
 
+from enterprise.models import Role
+
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -131,8 +133,19 @@ def _listed() -> tuple[dict, ...]:
         schema.pop("meta", None)
         if uri in (USER, GROUP):
             schema["attributes"].insert(0, dict(EXTERNAL_ID))
+        if uri == USER:
+            _roles_canonical(schema)
         schemas.append(schema)
     return tuple(schemas)
+
+
+def _roles_canonical(schema: dict) -> None:
+    """`roles.value` takes Plandisc's roles (RFC 7643 §7 canonicalValues), the values of the app roles the
+    README's manifest defines; Entra's default access (msiam_access, User) is accepted too."""
+    roles = next(a for a in schema["attributes"] if a["name"] == "roles")
+    value = next(s for s in roles["subAttributes"] if s["name"] == "value")
+    value["canonicalValues"] = [role.label for role in Role]
+    value["description"] = "Plandisc's role: Admin, Editor or Viewer (an Entra app role's value)."
 
 
 def all_schemas() -> list[dict]:

@@ -116,6 +116,10 @@ class AuditEvent(models.Model):
         ADMIN_GROUPS_CHANGED = "admin_groups_changed", "Admin groups changed"
         ADMIN_GRANTED = "admin_granted", "Enterprise admin role granted"
         ADMIN_REVOKED = "admin_revoked", "Enterprise admin role revoked"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        GROUP_ROLE_CHANGED = "group_role_changed", "Group role changed"
+        DEFAULT_ROLE_CHANGED = "default_role_changed", "Default role changed"
+        SEATS_CHANGED = "seats_changed", "Licensed seats changed"
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(
@@ -141,6 +145,6 @@ class AuditEvent(models.Model):
         by_group = self.action in (self.Action.ADMIN_GRANTED, self.Action.ADMIN_REVOKED) and (
             " through group " in self.detail
         )
-        if by_group:
+        if by_group or self.action == self.Action.ROLE_CHANGED:
             return "your identity provider (SCIM)"
         return "Plandisc support"

@@ -16,8 +16,8 @@ class MemberAdmin(ReadOnlyAdmin):
 
 @admin.register(Group)
 class GroupAdmin(ReadOnlyAdmin):
-    list_display = ["display_name", "enterprise", "grants_admin", "external_id", "updated_at"]
-    list_filter = ["grants_admin", "enterprise"]
+    list_display = ["display_name", "enterprise", "role", "external_id", "updated_at"]
+    list_filter = ["role", "enterprise"]
     search_fields = ["display_name", "external_id", "=scim_id"]
     list_select_related = ["enterprise"]
     readonly_fields = [f.name for f in Group._meta.fields]

@@ -2,12 +2,37 @@ import functools
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from enterprise.models import Enterprise
+from enterprise.models import Enterprise, Role
+
+# What Entra calls the access every assigned user has (no app role): the enterprise's default role applies.
+DEFAULT_ACCESS = {"msiam_access", "user", "default access"}
+
+
+def app_role_of(roles: list[dict]) -> str:
+    """
+    The Plandisc role that the identity provider's app roles give (the highest when several), "" for none
+    or only default access. Raises ValidationError, naming the accepted values, for a role Plandisc lacks.
+    """
+    found = []
+    for role in roles:
+        value = str(role.get("value") or "").strip()
+        if not value or value.lower() in DEFAULT_ACCESS:
+            continue
+        match = next((r for r in Role if value.lower() in (r.value, r.label.lower())), None)
+        if match is None:
+            accepted = ", ".join(r.label for r in Role)
+            raise ValidationError(
+                f"Plandisc has no role '{value[:64]}'. Its roles are {accepted}; Entra's default access "
+                "(msiam_access, User) gives the enterprise's default role."
+            )
+        found.append(match)
+    return Role.highest(found) or ""
 
 
 class ProvisionedResourceManager(models.Manager):
@@ -162,6 +187,10 @@ class Member(ProvisionedResource):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
     )
     active = models.BooleanField(default=True)
+    # The role the identity provider's app role assignment gives ("": none, the enterprise's default role
+    # applies), copied from `roles` in the profile; and the role an admin or support gave by hand.
+    app_role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    role_by_hand = models.CharField(max_length=16, choices=Role.choices, blank=True)
     profile = models.JSONField(default=dict, blank=True)
 
     class Meta(ProvisionedResource.Meta):
@@ -193,6 +222,7 @@ class Member(ProvisionedResource):
             if value is None:
                 value = {"external_id": None, "active": True}.get(column, "")
             setattr(self, column, value)
+        self.app_role = app_role_of(profile.get("roles") or [])
 
 
 def work_email(emails: list[dict]) -> dict:
@@ -209,9 +239,15 @@ class Group(ProvisionedResource):
 
     display_name = models.CharField(max_length=255)
     members = models.ManyToManyField(Member, through="GroupMembership", related_name="groups", blank=True)
-    # Its active members whose login account the enterprise owns are the enterprise's admins (see
-    # enterprise.roles.selectors.administered_enterprises). Set on the Enterprise page, never through SCIM.
-    grants_admin = models.BooleanField("grants the Enterprise admin role", default=False)
+    # The role its active members get (see enterprise.roles.selectors); an Admin group makes admins only of
+    # the login accounts the enterprise owns. Set on the Enterprise page, never through SCIM.
+    role = models.CharField(
+        "role it gives",
+        max_length=16,
+        choices=Role.choices,
+        blank=True,
+        help_text="Set on the Enterprise page.",
+    )
 
     class Meta(ProvisionedResource.Meta):
         db_table = "enterprise_group"

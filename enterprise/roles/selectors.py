@@ -1,37 +1,59 @@
 """
-Who administers which enterprise, decided on every request. Nothing here writes; enterprise.roles.services
-records each change.
+Who may do what in an enterprise, decided on every request. A member's role is the highest of: the role
+their identity provider's app role gives (or, without one, the enterprise's default role), the roles of the
+groups they are in, and the role an admin gave them by hand; inactive members have none. Login accounts an
+admin made by hand an admin of the enterprise (Enterprise.admins) are Admins. Nothing here writes;
+enterprise.roles.services records each change.
 """
 
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from enterprise.directory.models import GroupMembership, Member
-from enterprise.models import Enterprise
+from enterprise.models import Enterprise, Role
+
+# Seats are "nearly full" from this share on: the page warns.
+SEATS_WARNING = 0.9
+
+
+def at_least(role: Role, member: str = "") -> Q:
+    """Members (or, with `member`, the rows whose `member` relation is one) with `role` or a higher one from
+    any source. Activeness is the caller's to add."""
+    roles = [r for r in Role if list(Role).index(r) >= list(Role).index(role)]
+    prefix = f"{member}__" if member else ""
+    in_group = GroupMembership.objects.filter(
+        member=OuterRef(f"{prefix}pk" if member else "pk"), group__role__in=roles
+    )
+    return (
+        Q(**{f"{prefix}app_role__in": roles})
+        | Q(**{f"{prefix}app_role": "", f"{prefix}enterprise__default_role__in": roles})
+        | Q(**{f"{prefix}role_by_hand__in": roles})
+        | Q(Exists(in_group))
+    )
 
 
 def administered_enterprises(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Enterprise]:
     """
     The enterprises `user` administers, decided now, on every request: those that made them an admin by hand
-    (Enterprise.admins), and those whose admin groups (Group.grants_admin) have `user` as the login account
-    of an active member, when that enterprise owns the account (LoginAccount; its single sign-on made it).
-    So a person Entra removes from the group, deactivates or deletes loses the role at their next request,
-    and a role never reaches an account another enterprise owns.
+    (Enterprise.admins), and those where `user` is the login account of an active member whose role is Admin
+    (through an app role, a group or by hand), when that enterprise owns the account (LoginAccount; its single
+    sign-on made it). So a person Entra removes from the group, gives another app role, deactivates or deletes
+    loses the role at their next request, and a role never reaches an account another enterprise owns.
     """
     if not user.is_authenticated:
         return Enterprise.objects.none()
     by_hand = Enterprise.admins.through.objects.filter(enterprise=OuterRef("pk"), user=user)
-    by_group = Member.objects.filter(
+    as_member = Member.objects.filter(
+        at_least(Role.ADMIN),
         enterprise=OuterRef("pk"),
         user=user,
         active=True,
-        groups__grants_admin=True,
         user__login_account__enterprise=OuterRef("pk"),
     )
-    return Enterprise.objects.filter(Exists(by_hand) | Exists(by_group))
+    return Enterprise.objects.filter(Exists(by_hand) | Exists(as_member))
 
 
 def enterprise_for_admin(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> Enterprise:
@@ -43,37 +65,147 @@ def enterprise_for_admin(*, user: AbstractBaseUser | AnonymousUser, slug: str) -
 
 
 @dataclass(frozen=True)
+class MemberRole:
+    """A member's role and where it comes from, in words: "app role", "default role", "group Sales", "by
+    hand" (every source that gives that role). No role for an inactive member."""
+
+    role: Role | None
+    sources: list[str]
+
+    @property
+    def source(self) -> str:
+        return ", ".join(self.sources)
+
+    def __str__(self) -> str:
+        return f"{self.role.label} ({self.source})" if self.role else "No access (deactivated)"
+
+
+def member_role(member: Member, default_role: str, groups: list[tuple[str, str]]) -> MemberRole:
+    """The role of `member`, given their enterprise's default role and their groups' (name, role) pairs."""
+    if not member.active:
+        return MemberRole(None, [])
+    candidates = [(member.app_role, "app role") if member.app_role else (default_role, "default role")]
+    candidates += [(role, f"group {name}") for name, role in groups if role]
+    if member.role_by_hand:
+        candidates.append((member.role_by_hand, "by hand"))
+    role = Role.highest(role for role, _ in candidates)
+    return MemberRole(role, [source for r, source in candidates if r == role])
+
+
+def member_roles(members: list[Member]) -> dict[int, MemberRole]:
+    """MemberRole by member pk for members of one enterprise, with one query for their groups' roles."""
+    if not members:
+        return {}
+    groups: dict[int, list] = {member.pk: [] for member in members}
+    rows = GroupMembership.objects.filter(member__in=groups, group__role__gt="").order_by(
+        "group__display_name"
+    )
+    for member_id, name, role in rows.values_list("member_id", "group__display_name", "group__role"):
+        groups[member_id].append((name, role))
+    default = members[0].enterprise.default_role
+    return {member.pk: member_role(member, default, groups[member.pk]) for member in members}
+
+
+@dataclass(frozen=True)
+class AccountRole:
+    """What a login account may do in one enterprise."""
+
+    enterprise: Enterprise
+    role: Role
+    source: str
+
+
+def account_roles(user: AbstractBaseUser | AnonymousUser) -> list[AccountRole]:
+    """The enterprises `user` may use and their role in each, by enterprise name: as a provisioned, active
+    member whose login account the enterprise owns, or as an admin made by hand. Never through an account
+    another enterprise owns."""
+    if not user.is_authenticated:
+        return []
+    found: dict[int, AccountRole] = {
+        e.pk: AccountRole(e, Role.ADMIN, "by hand") for e in Enterprise.objects.filter(admins=user)
+    }
+    owned = Member.objects.filter(user=user, active=True, user__login_account__enterprise=F("enterprise"))
+    for member in owned.exclude(enterprise__in=list(found)).select_related("enterprise"):
+        role = member_roles([member])[member.pk]
+        found[member.enterprise_id] = AccountRole(member.enterprise, role.role, role.source)
+    return sorted(found.values(), key=lambda a: a.enterprise.name.lower())
+
+
+@dataclass(frozen=True)
+class Seats:
+    """An enterprise's licensed seats and who takes them: active Admins and Editors (Viewers take none)."""
+
+    licensed: int | None  # None: unlimited
+    admins: int
+    editors: int
+    viewers: int
+
+    @property
+    def used(self) -> int:
+        return self.admins + self.editors
+
+    @property
+    def free(self) -> int | None:
+        return None if self.licensed is None else max(self.licensed - self.used, 0)
+
+    @property
+    def nearly_full(self) -> bool:
+        return self.licensed is not None and self.used >= SEATS_WARNING * self.licensed
+
+
+def seats(enterprise: Enterprise) -> Seats:
+    """The enterprise's seats, counted now (one query)."""
+    counts = Member.objects.filter(enterprise=enterprise, active=True).aggregate(
+        active=Count("pk"),
+        admins=Count("pk", filter=at_least(Role.ADMIN)),
+        seated=Count("pk", filter=at_least(Role.EDITOR)),
+    )
+    return Seats(
+        licensed=enterprise.seats,
+        admins=counts["admins"],
+        editors=counts["seated"] - counts["admins"],
+        viewers=counts["active"] - counts["seated"],
+    )
+
+
+@dataclass(frozen=True)
 class EnterpriseAdmin:
-    """An admin and where their role comes from: set by hand, and/or through these admin groups."""
+    """An admin and where their role comes from: set by hand, and/or through these groups, and/or an app
+    role."""
 
     user: AbstractBaseUser
     by_hand: bool
     groups: list[str]
+    app_role: bool = False
 
     @property
     def source(self) -> str:
-        """ "By hand", "Through group Admins", "By hand; through group Admins, through group Owners"."""
-        text = "; ".join((["By hand"] if self.by_hand else []) + [f"through group {g}" for g in self.groups])
+        """ "By hand", "Through group Admins", "By hand; through group Admins, through group Owners",
+        "Through app role"."""
+        parts = (["By hand"] if self.by_hand else []) + [f"through group {g}" for g in self.groups]
+        text = "; ".join(parts + (["through app role"] if self.app_role else []))
         return text[:1].upper() + text[1:]
 
 
 def enterprise_admins(enterprise: Enterprise) -> list[EnterpriseAdmin]:
-    """Everyone administrative_enterprises counts as an admin of `enterprise`, by username."""
-    sources: dict[int, tuple] = {u.pk: (u, True, []) for u in enterprise.admins.all()}
-    through_groups = (
-        GroupMembership.objects.filter(
-            group__enterprise=enterprise,
-            group__grants_admin=True,
-            member__active=True,
-            member__user__login_account__enterprise=enterprise,
-        )
-        .select_related("member__user", "group")
-        .order_by("group__display_name")
+    """Everyone administered_enterprises counts as an admin of `enterprise`, by username."""
+    sources: dict[int, list] = {u.pk: [u, True, [], False] for u in enterprise.admins.all()}
+    members = list(
+        Member.objects.filter(
+            at_least(Role.ADMIN),
+            enterprise=enterprise,
+            active=True,
+            user__login_account__enterprise=enterprise,
+        ).select_related("user", "enterprise")
     )
-    for membership in through_groups:
-        user = membership.member.user
-        sources.setdefault(user.pk, (user, False, []))[2].append(membership.group.display_name)
-    admins = [EnterpriseAdmin(user, by_hand, groups) for user, by_hand, groups in sources.values()]
+    roles = member_roles(members)
+    for member in members:
+        role = roles[member.pk]
+        entry = sources.setdefault(member.user_id, [member.user, False, [], False])
+        entry[1] = entry[1] or "by hand" in role.sources
+        entry[2] += [s.removeprefix("group ") for s in role.sources if s.startswith("group ")]
+        entry[3] = entry[3] or "app role" in role.sources or "default role" in role.sources
+    admins = [EnterpriseAdmin(*entry) for entry in sources.values()]
     return sorted(admins, key=lambda admin: admin.user.get_username().lower())
 
 
@@ -86,7 +218,7 @@ def admin_warning(admins: list[EnterpriseAdmin]) -> str:
         )
     if not any(admin.by_hand for admin in admins):
         return (
-            "Every admin comes from an Entra group: if Entra removes them all, nobody can manage this "
-            "enterprise until someone is added again."
+            "Every admin comes from an Entra group or app role: if Entra removes them all, nobody can "
+            "manage this enterprise until someone is added again."
         )
     return ""

@@ -5,6 +5,8 @@ here record each grant and revoke as it happens, so every directory write that c
 goes through here: the directory write itself, then what it did to roles.
 """
 
+import copy
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -15,8 +17,9 @@ from enterprise.activity.models import AuditEvent
 from enterprise.activity.services import audit_record
 from enterprise.directory import services as directory
 from enterprise.directory.models import Group, GroupMembership, Member
-from enterprise.models import Enterprise
+from enterprise.models import Enterprise, Role
 from enterprise.roles import selectors
+from enterprise.roles.selectors import MemberRole
 
 User = get_user_model()
 
@@ -36,15 +39,107 @@ def enterprise_admins_by_hand_recorded(
     )
 
 
+class SeatsExhausted(Exception):
+    """A change that would give more people a seat than the enterprise bought. The message is for Entra's
+    provisioning log and for the page."""
+
+
+def _seats_checked(*, enterprise_id: int, role: Role) -> None:
+    """
+    After a write that gave someone `role`, a seat-taking one: refuse it (raise SeatsExhausted, so the
+    caller's transaction rolls back) when more active Admins and Editors are left than the enterprise bought.
+    The enterprise's row is locked first, so of two workers or hosts racing for the last seat the second
+    waits for the first to commit, then counts its member too: exactly one wins.
+    """
+    licensed = (
+        Enterprise.objects.select_for_update()
+        .filter(pk=enterprise_id)
+        .values_list("seats", flat=True)
+        .first()
+    )
+    if licensed is None:
+        return
+    taken = Member.objects.filter(selectors.at_least(Role.EDITOR), enterprise_id=enterprise_id, active=True)
+    if taken.count() > licensed:
+        raise SeatsExhausted(
+            f"Plandisc has no free {role.label} seat: {licensed} of {licensed} used. Ask your Plandisc admin "
+            "for more seats, or make someone a Viewer."
+        )
+
+
+def _roles_recorded(
+    *, before: dict[int, MemberRole], members: list[Member], actor: AbstractBaseUser | None = None
+) -> list[str]:
+    """
+    Record, for members whose role changed since `before` (MemberRole by pk) while they stayed active, an
+    audit event in words; check the seats when someone took one (a reactivation included). Returns the
+    sentences ("bo@contoso.com is now Viewer (app role)").
+    """
+    after = selectors.member_roles(members)
+    sentences, seated = [], None
+    for member in members:
+        old, new = before[member.pk], after[member.pk]
+        if new.role is None:
+            continue
+        # A reactivation says so itself; its role only counts for the seats.
+        if old.role is not None and old.role != new.role:
+            sentences.append(f"{member.user_name} is now {new}")
+        if new.role.takes_seat and not (old.role and old.role.takes_seat):
+            seated = Role.highest([seated, new.role])
+    if sentences:
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                enterprise_id=members[0].enterprise_id,
+                actor=actor,
+                action=AuditEvent.Action.ROLE_CHANGED,
+                detail=s[:255],
+            )
+            for s in sentences
+        )
+    if seated:
+        _seats_checked(enterprise_id=members[0].enterprise_id, role=seated)
+    return sentences
+
+
+def member_create(*, enterprise: Enterprise, profile: dict, manager: Member | None = None) -> Member:
+    """Create a member (directory.member_create). When the enterprise has bought a number of seats and the
+    member takes one, the seats are checked in the same transaction; otherwise the INSERT stays one statement
+    in autocommit, as SCIM's most frequent write."""
+    if enterprise.seats is None:
+        return directory.member_create(enterprise=enterprise, profile=profile, manager=manager)
+    with transaction.atomic():
+        member = directory.member_create(enterprise=enterprise, profile=profile, manager=manager)
+        # A new member is in no group and has no role by hand yet: their app role or the default decides.
+        role = selectors.member_role(member, enterprise.default_role, groups=[]).role
+        if role and role.takes_seat:
+            _seats_checked(enterprise_id=enterprise.pk, role=role)
+    return member
+
+
 @transaction.atomic(savepoint=False)
-def member_update(*, member: Member, profile: dict, manager: Member | None = None) -> None:
-    """Update a member (directory.member_update); deactivating or reactivating them revokes or grants the
-    admin role their groups give."""
-    was_active = member.active
+def member_update(*, member: Member, profile: dict, manager: Member | None = None) -> list[str]:
+    """Update a member (directory.member_update). Deactivating or reactivating them revokes or grants the
+    admin role their groups give; a new app role changes their role. Returns what happened to their role, in
+    words. Raises SeatsExhausted when they would take a seat that is not free."""
+    before = copy.copy(member)
     directory.member_update(member=member, profile=profile, manager=manager)
-    if member.active != was_active:
+    if member.active != before.active:
         why = "reactivated" if member.active else "deactivated"
         member_admin_role_recorded(member=member, granted=member.active, why=why)
+    if (member.active, member.app_role) == (before.active, before.app_role) or not member.active:
+        return []
+    return _roles_recorded(before=selectors.member_roles([before]), members=[member])
+
+
+@transaction.atomic
+def member_role_set(*, member: Member, role: str, actor: AbstractBaseUser | None = None) -> None:
+    """Give a member a role by hand ("" takes it back). Raises SeatsExhausted when it would take a seat that
+    is not free, ValidationError when it would leave the enterprise without an admin."""
+    before = selectors.member_roles([member])
+    member.role_by_hand = Role(role) if role else ""
+    member.save(update_fields=["role_by_hand"])
+    _roles_recorded(before=before, members=[member], actor=actor)
+    _refuse_without_admin(member.enterprise)
 
 
 @transaction.atomic(savepoint=False)
@@ -55,34 +150,59 @@ def member_delete(*, member: Member) -> None:
     directory.member_delete(member=member)
 
 
+def _changed_through(group: Group, member_ids, change) -> list[str]:
+    """Apply `change` to the group's memberships of `member_ids`, recording what it did to their roles when
+    the group gives one (only then are they loaded)."""
+    if not group.role:
+        return change()
+    members = list(Member.objects.filter(pk__in=list(member_ids)).select_related("enterprise"))
+    before = selectors.member_roles(members)
+    result = change()
+    _roles_recorded(before=before, members=members)
+    return result
+
+
 def group_members_add(*, group: Group, member_ids: list[int]) -> None:
     """Add members to a group (directory.group_members_add). An admin group's new members are granted the
-    admin role; only then are they loaded."""
-    if group.grants_admin and member_ids:
+    admin role; a group with a role changes the role of those it raises. Raises SeatsExhausted when that
+    would take a seat that is not free."""
+    if group.role and member_ids:
         present = GroupMembership.objects.filter(group=group, member__in=member_ids).values("member")
         added = Member.objects.filter(pk__in=member_ids).exclude(pk__in=present)
-        _admin_role_through_group(group=group, members=added, granted=True)
+        if group.role == Role.ADMIN:
+            _admin_role_through_group(group=group, members=added, granted=True)
+        member_ids_added = list(added.values_list("pk", flat=True))
+        _changed_through(
+            group, member_ids_added, lambda: directory.group_members_add(group=group, member_ids=member_ids)
+        )
+        return
     directory.group_members_add(group=group, member_ids=member_ids)
 
 
 def group_members_remove(*, group: Group, where: Q | None = None, keep: list[int] | None = None) -> int:
-    """Remove members from a group (directory.group_members_remove), revoking the admin role an admin group
-    gave them."""
-    if group.grants_admin:
-        memberships = directory.group_memberships(group=group, where=where, keep=keep)
-        members = Member.objects.filter(pk__in=list(memberships.values_list("member", flat=True)))
-        _admin_role_through_group(group=group, members=members, granted=False)
-    return directory.group_members_remove(group=group, where=where, keep=keep)
+    """Remove members from a group (directory.group_members_remove), revoking the role the group gave them."""
+    if not group.role:
+        return directory.group_members_remove(group=group, where=where, keep=keep)
+    memberships = directory.group_memberships(group=group, where=where, keep=keep)
+    member_ids = list(memberships.values_list("member", flat=True))
+    if group.role == Role.ADMIN:
+        _admin_role_through_group(
+            group=group, members=Member.objects.filter(pk__in=member_ids), granted=False
+        )
+    return _changed_through(
+        group, member_ids, lambda: directory.group_members_remove(group=group, where=where, keep=keep)
+    )
 
 
 @transaction.atomic(savepoint=False)
 def group_delete(*, group: Group) -> None:
-    """Delete a group (directory.group_delete), revoking the admin role it gave."""
-    if group.grants_admin:
+    """Delete a group (directory.group_delete), revoking the role it gave."""
+    if group.role == Role.ADMIN:
         _admin_role_through_group(
             group=group, members=group.members.all(), granted=False, why="group deleted"
         )
-    directory.group_delete(group=group)
+    member_ids = list(group.memberships.values_list("member", flat=True))
+    _changed_through(group, member_ids, lambda: directory.group_delete(group=group))
 
 
 # The Enterprise admin role through admin groups. Who holds it is decided on each request
@@ -132,7 +252,7 @@ def member_admin_role_recorded(*, member: Member, granted: bool, why: str) -> No
         return
     groups = Group.objects.filter(
         memberships__member=member,
-        grants_admin=True,
+        role=Role.ADMIN,
         enterprise__login_accounts__user=member.user_id,
     ).values_list("display_name", flat=True)
     for name in groups:
@@ -145,29 +265,57 @@ def member_admin_role_recorded(*, member: Member, granted: bool, why: str) -> No
         )
 
 
+def _refuse_without_admin(enterprise: Enterprise) -> None:
+    if not selectors.enterprise_admins(enterprise):
+        raise ValidationError("This would leave the enterprise without an admin: keep at least one.")
+
+
+@transaction.atomic
+def group_role_set(*, group: Group, role: str, actor: AbstractBaseUser | None = None) -> None:
+    """
+    Make the group give `role` ("" for none) to its active members. Records the change, and each member whose
+    role it changes. Raises ValidationError, changing nothing, when no admin would remain, SeatsExhausted
+    when more seats would be taken than bought.
+    """
+    Enterprise.objects.select_for_update().filter(pk=group.enterprise_id).first()
+    old, role = group.role, Role(role) if role else ""
+    if old == role:
+        return
+    members = list(group.members.filter(active=True).select_related("enterprise"))
+    before = selectors.member_roles(members)
+    Group.objects.filter(pk=group.pk).update(role=role)
+    group.role = role
+    if Role.ADMIN in (old, role):
+        _admin_role_through_group(
+            group=group, members=group.members.all(), granted=role == Role.ADMIN, actor=actor
+        )
+    _roles_recorded(before=before, members=members, actor=actor)
+    _refuse_without_admin(group.enterprise)
+    gives = Role(role).label if role else "no role"
+    audit_record(
+        enterprise=group.enterprise,
+        actor=actor,
+        action=AuditEvent.Action.GROUP_ROLE_CHANGED,
+        detail=f"Group {group.display_name} gives {gives}",
+    )
+
+
 @transaction.atomic
 def enterprise_admin_groups_set(
     *, enterprise: Enterprise, groups: list[Group], actor: AbstractBaseUser | None = None
 ) -> None:
     """
-    Make exactly these of the enterprise's groups grant the Enterprise admin role to their active members
-    (whose login accounts the enterprise owns). Records the change, and each member who gains or loses the
-    role through it. Raises ValidationError, changing nothing, when no admin would remain.
+    Make exactly these of the enterprise's groups give the Admin role (the other admin groups give none).
+    Raises ValidationError, changing nothing, when no admin would remain.
     """
-    Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
     chosen = {group.pk for group in groups if group.enterprise_id == enterprise.pk}
-    current = set(enterprise.groups.filter(grants_admin=True).values_list("pk", flat=True))
+    current = set(enterprise.groups.filter(role=Role.ADMIN).values_list("pk", flat=True))
     if chosen == current:
         return
-    enterprise.groups.filter(pk__in=current - chosen).update(grants_admin=False)
-    enterprise.groups.filter(pk__in=chosen - current).update(grants_admin=True)
-    if not selectors.enterprise_admins(enterprise):
-        raise ValidationError("This would leave the enterprise without an admin: keep at least one.")
-    for pk, granted in [*((pk, True) for pk in chosen - current), *((pk, False) for pk in current - chosen)]:
-        group = Group.objects.get(pk=pk)
-        _admin_role_through_group(group=group, members=group.members.all(), granted=granted, actor=actor)
+    for group in enterprise.groups.filter(pk__in=chosen ^ current).order_by("pk"):
+        group_role_set(group=group, role=Role.ADMIN if group.pk in chosen else "", actor=actor)
     names = (
-        enterprise.groups.filter(grants_admin=True)
+        enterprise.groups.filter(role=Role.ADMIN)
         .order_by("display_name")
         .values_list("display_name", flat=True)
     )
@@ -176,4 +324,23 @@ def enterprise_admin_groups_set(
         actor=actor,
         action=AuditEvent.Action.ADMIN_GROUPS_CHANGED,
         detail=(", ".join(names) or "none"),
+    )
+
+
+@transaction.atomic
+def enterprise_default_role_set(
+    *, enterprise: Enterprise, role: str, actor: AbstractBaseUser | None = None
+) -> None:
+    """The role of members Entra gives no app role. Raises ValidationError when no admin would remain,
+    SeatsExhausted when more seats would be taken than bought; either changes nothing."""
+    role = Role(role)
+    if enterprise.default_role == role:
+        return
+    enterprise.default_role = role
+    enterprise.save(update_fields=["default_role", "updated_at"])
+    if role.takes_seat:
+        _seats_checked(enterprise_id=enterprise.pk, role=role)
+    _refuse_without_admin(enterprise)
+    audit_record(
+        enterprise=enterprise, actor=actor, action=AuditEvent.Action.DEFAULT_ROLE_CHANGED, detail=role.label
     )

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from enterprise.directory.models import Member
 from enterprise.models import Enterprise
-from enterprise.roles.selectors import administered_enterprises, enterprise_for_admin
+from enterprise.roles.selectors import administered_enterprises, enterprise_for_admin, member_roles
 from enterprise.sso import saml, services
 from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
 from enterprise.sso.models import SamlRequest, SsoConnection, SsoDomain
@@ -133,7 +133,8 @@ def signed_in(request: HttpRequest) -> HttpResponse:
     if member is None:
         return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
     is_admin = administered_enterprises(request.user).filter(pk=member.enterprise_id).exists()
-    return render(request, "sso/signed_in.html", {"member": member, "is_admin": is_admin})
+    role = member_roles([member])[member.pk]
+    return render(request, "sso/signed_in.html", {"member": member, "is_admin": is_admin, "role": role})
 
 
 @require_GET

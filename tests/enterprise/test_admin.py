@@ -150,6 +150,7 @@ def test_switching_provisioning_off_in_the_admin_stops_scim_at_once_and_is_audit
             "name": enterprise.name,
             "slug": enterprise.slug,
             "access_token_lifetime": enterprise.access_token_lifetime,
+            "default_role": enterprise.default_role,
             "admins": [admin_user.pk],
             "scim_tokens-TOTAL_FORMS": "1",
             "scim_tokens-INITIAL_FORMS": "1",

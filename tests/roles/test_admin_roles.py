@@ -197,7 +197,7 @@ def test_the_page_cannot_leave_the_enterprise_without_an_admin(
     response = alex.client.post(MAP, {"groups": []}, follow=True)
 
     assert "This would leave the enterprise without an admin: keep at least one." in response.text
-    assert Group.objects.get(scim_id=admins_group).grants_admin
+    assert Group.objects.get(scim_id=admins_group).role == "admin"
     api = alex.client.post(API + "groups/", {"groups": []}, content_type="application/json")
     assert api.status_code == HTTPStatus.BAD_REQUEST
     assert api.json() == {"__all__": ["This would leave the enterprise without an admin: keep at least one."]}
@@ -256,6 +256,7 @@ def test_admins_set_by_hand_in_the_django_admin_are_audited(client, enterprise, 
         "slug": "contoso",
         "scim_enabled": "on",
         "access_token_lifetime": "3600",
+        "default_role": "editor",
         "admins": [str(ada.pk)],
         "scim_tokens-TOTAL_FORMS": "0",
         "scim_tokens-INITIAL_FORMS": "0",

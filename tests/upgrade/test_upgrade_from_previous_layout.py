@@ -1,7 +1,8 @@
 """
 Upgrading keeps every row: a database in the layout recorded in previous_layout.json (written by
 tests/upgrade/make_previous_layout.py at the commit the file names, the last one with every model in the one
-`enterprise` app; the script is in that commit's history), migrated to the newest migrations, holds the same rows in the same tables, and the SCIM token, the
+`enterprise` app; the script is in main's history, merged in
+8da1030 and removed after, as it imports that layout's modules), migrated to the newest migrations, holds the same rows in the same tables, and the SCIM token, the
 OAuth client secret and the single sign-on session issued before the upgrade still work after it.
 
 Nothing here names a model class: the rows are loaded through the historical models of the recorded

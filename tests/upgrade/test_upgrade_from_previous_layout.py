@@ -1,9 +1,10 @@
 """
-Upgrading keeps every row: a database in the layout recorded in previous_layout.json (written by
-tests/upgrade/make_previous_layout.py at the commit the file names, the last one with every model in the one
-`enterprise` app; the script is in main's history, merged in
-8da1030 and removed after, as it imports that layout's modules), migrated to the newest migrations, holds the same rows in the same tables, and the SCIM token, the
-OAuth client secret and the single sign-on session issued before the upgrade still work after it.
+Upgrading keeps every row: a database in the layout recorded in previous_layout.json, migrated to the newest
+migrations, holds the same rows in the same tables, and the SCIM token, the OAuth client secret and the single
+sign-on session issued before the upgrade still work after it. The file was written by
+tests/upgrade/make_previous_layout.py at the commit it names, the last one with every model in the one
+`enterprise` app (the script is in main's history, merged in 8da1030 and removed after, as it imports that
+layout's modules).
 
 Nothing here names a model class: the rows are loaded through the historical models of the recorded
 migrations and read back with SQL, so the test holds whichever apps the models move to.

@@ -137,6 +137,38 @@ if os.getenv("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Background work (plandisc/celery.py): Celery with Redis as the broker. Unset (a fresh checkout, `make run`,
+# the tests): tasks run eagerly in the process that calls them, and `manage.py run_periodic` runs the
+# periodic jobs. CELERY_RESULT_BACKEND is optional: nothing in the app reads task results.
+CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL") or os.getenv("REDIS_URL", "")
+CELERY_RESULT_BACKEND = os.getenv("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs (plandisc/periodic.py): task -> seconds between runs. Each runs once per period however many
+# beat schedulers and workers run.
+PERIODIC_JOBS = {
+    "enterprise.activity.tasks.provisioning_activity_prune": 24 * 3600,
+    "enterprise.sso.tasks.sso_records_prune": 3600,
+}
+CELERY_BEAT_SCHEDULE = {name: {"task": name, "schedule": every} for name, every in PERIODIC_JOBS.items()}
+
+# Email (alerts): SMTP when EMAIL_HOST is set; otherwise each email is printed on the console, which is what
+# `make run` shows.
+EMAIL_HOST = os.getenv("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "True" if EMAIL_HOST else "False")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Plandisc <no-reply@plandisc.example>")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -6,11 +6,28 @@ from enterprise.models import Enterprise
 
 
 class ScimToggleForm(forms.Form):
-    """Turn SCIM provisioning on or off. The choice is explicit, so an empty POST changes nothing."""
+    """Turn SCIM provisioning on or off. The choice is explicit, so an empty POST changes nothing; turning it
+    off also says what happens to the people it provisioned."""
 
     enabled = forms.TypedChoiceField(
         choices=[("true", "On"), ("false", "Off")], coerce=lambda value: value == "true"
     )
+    members = forms.ChoiceField(
+        label="The people provisioning created",
+        required=False,
+        choices=[
+            ("keep", "Keep them active: manage them by hand from now on"),
+            ("deactivate", "Deactivate them all: they lose access at once"),
+        ],
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("enabled") is False and not data.get("members"):
+            raise forms.ValidationError(
+                "Choose whether the provisioned people stay active or are deactivated."
+            )
+        return data
 
 
 class MemberSearchForm(forms.Form):

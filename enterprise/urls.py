@@ -21,6 +21,7 @@ urlpatterns = [
     path("<slug:slug>/scim/federation/remove/", views.federation_revoke, name="federation-revoke"),
     path("<slug:slug>/scim/activity.csv", views.activity_csv, name="activity-csv"),
     path("<slug:slug>/members/", views.members, name="members"),
+    path("<slug:slug>/members/<uuid:scim_id>/restore/", views.member_restore_view, name="member-restore"),
     path("<slug:slug>/admins/groups/", views.admin_groups, name="admin-groups"),
     # JSON API for the same actions (session auth + CSRF), for scripts and automation.
     path("<slug:slug>/api/scim/", api.scim_settings, name="api-scim"),

@@ -5,14 +5,17 @@ view. Every state change is one POST view that calls one service.
 """
 
 import csv
+import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -37,7 +40,7 @@ from enterprise.credentials.selectors import (
     oauth_settings,
     scim_token_of,
 )
-from enterprise.directory.selectors import group_listing, provisioned_members
+from enterprise.directory.selectors import group_listing, provisioned_members, recently_deleted_members
 from enterprise.forms import (
     AdminGroupsForm,
     ClientSecretForm,
@@ -53,7 +56,7 @@ from enterprise.roles.selectors import (
     enterprise_admins,
     enterprise_for_admin,
 )
-from enterprise.roles.services import enterprise_admin_groups_set
+from enterprise.roles.services import enterprise_admin_groups_set, member_restore
 from enterprise.selectors import scim_status
 from enterprise.services import enterprise_scim_toggle
 from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
@@ -275,14 +278,28 @@ def scim_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     form = ScimToggleForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Say whether provisioning should be on (true) or off (false).")
+        return HttpResponseBadRequest(
+            "Say whether provisioning should be on (true) or off (false), and when off, whether its members "
+            "stay active (keep) or are deactivated (deactivate)."
+        )
     enabled = form.cleaned_data["enabled"]
-    enterprise_scim_toggle(enterprise=enterprise, enabled=enabled, actor=request.user)
+    deactivate = form.cleaned_data["members"] == "deactivate"
+    deactivated = enterprise_scim_toggle(
+        enterprise=enterprise, enabled=enabled, actor=request.user, deactivate_members=deactivate
+    )
     if enabled:
         messages.success(request, "Provisioning is on: your identity provider can create and update members.")
+    elif deactivate:
+        messages.success(
+            request,
+            f"Provisioning is off, and {deactivated} member{pluralize(deactivated)} deactivated: they lost "
+            "access at once. Requests from your identity provider are refused with 403.",
+        )
     else:
         messages.success(
-            request, "Provisioning is off: requests from your identity provider are refused with 403."
+            request,
+            "Provisioning is off: its members stay active and are yours to manage by hand. Requests from "
+            "your identity provider are refused with 403.",
         )
     return _back_to(slug, "provisioning")
 
@@ -360,8 +377,33 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         enterprise,
         "enterprise/members.html",
-        {"form": form, "page": page, "rows": rows, "groups": groups},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "groups": groups,
+            "deleted": recently_deleted_members(enterprise)[:MEMBERS_PAGE_SIZE],
+            "retention_days": settings.MEMBER_RETENTION_DAYS,
+        },
     )
+
+
+def _back_to_members(slug: str) -> HttpResponse:
+    return redirect(reverse("enterprise:members", args=[slug]) + "#recently-deleted")
+
+
+@login_required
+@require_POST
+def member_restore_view(request: HttpRequest, slug: str, scim_id: uuid.UUID) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    member = get_object_or_404(recently_deleted_members(enterprise), scim_id=scim_id)
+    try:
+        member_restore(member=member, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"{member.user_name} is restored: active again, with their groups.")
+    return _back_to_members(slug)
 
 
 # The activity chart's drawing, in SVG user units. Each hour is a slot holding one stacked bar.

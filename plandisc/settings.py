@@ -151,6 +151,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PERIODIC_JOBS = {
     "enterprise.activity.tasks.provisioning_activity_prune": 24 * 3600,
     "enterprise.sso.tasks.sso_records_prune": 3600,
+    "enterprise.directory.tasks.deleted_members_purge": 3600,
 }
 CELERY_BEAT_SCHEDULE = {name: {"task": name, "schedule": every} for name, every in PERIODIC_JOBS.items()}
 
@@ -226,6 +227,9 @@ SCIM_DEFAULT_PAGE_SIZE = envint("SCIM_DEFAULT_PAGE_SIZE", "100")
 SCIM_ACTIVITY_RETENTION_DAYS = envint("SCIM_ACTIVITY_RETENTION_DAYS", "90")
 SCIM_ACTIVITY_BATCH = envint("SCIM_ACTIVITY_BATCH", "100")
 SCIM_ACTIVITY_MAX_DELAY = envint("SCIM_ACTIVITY_MAX_DELAY", "1")
+# How long members the identity provider deleted are kept as "Recently deleted", restorable, before the
+# worker purges them (enterprise.directory.tasks).
+MEMBER_RETENTION_DAYS = envint("MEMBER_RETENTION_DAYS", "30")
 
 # SAML single sign-on (enterprise/sso/saml.py: pysaml2 and the xmlsec1 program): how far the identity
 # provider's clock may be from ours when checking NotBefore / NotOnOrAfter.

@@ -17,11 +17,12 @@ from django.db import IntegrityError
 from django.db.models import Q, prefetch_related_objects
 
 from enterprise.directory.models import Group, Member
-from enterprise.directory.services import group_save, member_create
+from enterprise.directory.services import group_save
 from enterprise.roles.services import (
     group_delete,
     group_members_add,
     group_members_remove,
+    member_create,
     member_delete,
     member_update,
 )
@@ -153,15 +154,25 @@ class MemberAdapter(ResourceAdapter):
             profile[ENTERPRISE_USER] = extension
         self.created = self.obj.pk is None
         before, was_active, manager_before = self.obj.profile, self.obj.active, self.obj.manager_id
+        revived = False
         try:
             if self.created:
-                self.obj = member_create(enterprise=self.call.enterprise, profile=profile, manager=manager)
+                self.obj, revived = member_create(
+                    enterprise=self.call.enterprise, profile=profile, manager=manager
+                )
             else:
                 member_update(member=self.obj, profile=profile, manager=manager)
         except (ValidationError, IntegrityError) as error:
             raise self.refused(error) from None
         member = self.obj
         self.call.note.target("User", member.scim_id, member.user_name)
+        if revived:
+            # The recently deleted member came back, with their groups: those are read back.
+            self.created = False
+            self.call.note.says(
+                Action.CREATED, f"Created member {member.user_name} again: brought back the deleted record"
+            )
+            return
         if self.created:
             self.call.note.says(Action.CREATED, f"Created member {member.user_name}")
             return
@@ -191,7 +202,7 @@ class MemberAdapter(ResourceAdapter):
         return manager
 
     def delete(self) -> None:
-        member_delete(member=self.obj)
+        member_delete(member=self.obj, deleted_by=self.call.credential.label)
         self.call.note.says(Action.DELETED, f"Deleted member {self.obj.user_name}")
 
 
@@ -240,7 +251,12 @@ class GroupAdapter(ResourceAdapter):
             resource["members"] = []
         elif include_members:
             users = self.call.location("Users/")
-            rows = group.memberships.order_by("id").values_list("member__scim_id", flat=True)
+            # Recently deleted members keep their memberships (a restore brings them back) but are not shown.
+            rows = (
+                group.memberships.filter(member__deleted_at__isnull=True)
+                .order_by("id")
+                .values_list("member__scim_id", flat=True)
+            )
             resource["members"] = [
                 {"value": str(id_), "$ref": users + str(id_), "type": "User"}
                 for id_ in rows.iterator(chunk_size=5000)

@@ -116,6 +116,10 @@ class AuditEvent(models.Model):
         ADMIN_GROUPS_CHANGED = "admin_groups_changed", "Admin groups changed"
         ADMIN_GRANTED = "admin_granted", "Enterprise admin role granted"
         ADMIN_REVOKED = "admin_revoked", "Enterprise admin role revoked"
+        MEMBER_RESTORED = "member_restored", "Deleted member restored"
+        ALERT_SENT = "alert_sent", "Alert sent"
+        ALERT_RESOLVED = "alert_resolved", "Alert resolved"
+        ALERT_SETTINGS_CHANGED = "alert_settings_changed", "Alert notification address changed"
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(
@@ -143,4 +147,6 @@ class AuditEvent(models.Model):
         )
         if by_group:
             return "your identity provider (SCIM)"
+        if self.action in (self.Action.ALERT_SENT, self.Action.ALERT_RESOLVED):
+            return "Plandisc"
         return "Plandisc support"

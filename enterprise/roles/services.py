@@ -47,12 +47,63 @@ def member_update(*, member: Member, profile: dict, manager: Member | None = Non
         member_admin_role_recorded(member=member, granted=member.active, why=why)
 
 
+def member_create(
+    *, enterprise: Enterprise, profile: dict, manager: Member | None = None
+) -> tuple[Member, bool]:
+    """Create a member (directory.member_create: one INSERT, in autocommit). When that brings back a
+    recently deleted member, the admin role their groups give is granted again."""
+    member, revived = directory.member_create(enterprise=enterprise, profile=profile, manager=manager)
+    if revived and member.active:
+        member_admin_role_recorded(member=member, granted=True, why="created again")
+    return member, revived
+
+
 @transaction.atomic(savepoint=False)
-def member_delete(*, member: Member) -> None:
-    """Delete a member (directory.member_delete), revoking the admin role their groups gave."""
+def member_delete(*, member: Member, deleted_by: str = "") -> None:
+    """Delete a member (directory.member_delete: kept as recently deleted), revoking the admin role their
+    groups gave."""
     if member.active:
         member_admin_role_recorded(member=member, granted=False, why="deleted")
-    directory.member_delete(member=member)
+    directory.member_delete(member=member, deleted_by=deleted_by)
+
+
+@transaction.atomic
+def member_restore(*, member: Member, actor: AbstractBaseUser | None = None) -> None:
+    """Restore a recently deleted member (directory.member_restore), granting again the admin role their
+    groups give; audited. Raises ValidationError when another member has their userName now."""
+    directory.member_restore(member=member)
+    member_admin_role_recorded(member=member, granted=True, why="restored")
+    audit_record(
+        enterprise=member.enterprise,
+        actor=actor,
+        action=AuditEvent.Action.MEMBER_RESTORED,
+        detail=member.user_name,
+    )
+
+
+def members_restore(*, members: list[Member], actor: AbstractBaseUser | None = None) -> tuple[int, list[str]]:
+    """Restore each of these recently deleted members (member_restore, each audited); returns how many came
+    back and why the others could not."""
+    restored, refusals = 0, []
+    for member in members:
+        try:
+            member_restore(member=member, actor=actor)
+        except ValidationError as exc:
+            refusals.append(exc.messages[0])
+        else:
+            restored += 1
+    return restored, refusals
+
+
+@transaction.atomic
+def enterprise_members_deactivate(*, enterprise: Enterprise) -> int:
+    """Deactivate every active member of the enterprise (directory.member_deactivate: signed out at once),
+    revoking the admin role their groups gave; returns how many."""
+    members = list(enterprise.members.filter(active=True).select_for_update())
+    for member in members:
+        member_admin_role_recorded(member=member, granted=False, why="provisioning turned off")
+        directory.member_deactivate(member=member)
+    return len(members)
 
 
 def group_members_add(*, group: Group, member_ids: list[int]) -> None:

@@ -301,7 +301,8 @@ def _sso_member_create(*, enterprise: Enterprise, assertion: saml.Assertion) -> 
         profile["emails"] = [{"value": email, "type": "work", "primary": True}]
     try:
         with transaction.atomic():
-            return member_create(enterprise=enterprise, profile=profile)
+            member, _ = member_create(enterprise=enterprise, profile=profile)
+            return member
     except IntegrityError:
         # Another sign-in of the same person created them a moment ago.
         return enterprise.members.get(user_name__iexact=assertion.name_id)

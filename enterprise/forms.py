@@ -30,6 +30,22 @@ class ScimToggleForm(forms.Form):
         return data
 
 
+class NotificationAddressForm(forms.Form):
+    notification_email = forms.EmailField(label="Notification address", required=False, max_length=254)
+
+
+class AlertKindsForm(forms.Form):
+    """The kinds of alert the signed-in admin wants emails of."""
+
+    kinds = forms.MultipleChoiceField(
+        label="Email me about", required=False, choices=[], widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, kinds: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = [(name, f"{k.title}: {k.description}") for name, k in kinds.items()]
+
+
 class MemberSearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200, strip=True)
     state = forms.ChoiceField(

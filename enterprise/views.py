@@ -32,6 +32,16 @@ from enterprise.activity.selectors import (
     member_histories,
     provisioning_activity,
 )
+from enterprise.alerts.kinds import KINDS
+from enterprise.alerts.models import Alert
+from enterprise.alerts.selectors import (
+    episode_deleted_members,
+    notification_email,
+    open_alerts,
+    opted_out_kinds,
+    restorable_episodes,
+)
+from enterprise.alerts.services import alert_opt_outs_set, alert_settings_save
 from enterprise.credentials import services as credentials
 from enterprise.credentials.selectors import (
     OAuthSettings,
@@ -43,9 +53,11 @@ from enterprise.credentials.selectors import (
 from enterprise.directory.selectors import group_listing, provisioned_members, recently_deleted_members
 from enterprise.forms import (
     AdminGroupsForm,
+    AlertKindsForm,
     ClientSecretForm,
     FederationForm,
     MemberSearchForm,
+    NotificationAddressForm,
     ScimToggleForm,
     TokenLifetimeForm,
 )
@@ -56,7 +68,7 @@ from enterprise.roles.selectors import (
     enterprise_admins,
     enterprise_for_admin,
 )
-from enterprise.roles.services import enterprise_admin_groups_set, member_restore
+from enterprise.roles.services import enterprise_admin_groups_set, member_restore, members_restore
 from enterprise.selectors import scim_status
 from enterprise.services import enterprise_scim_toggle
 from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
@@ -147,6 +159,7 @@ def _render_detail(
             "auth_method": _auth_method(oauth, plaintext, client_secret, federation_form),
             "sso": _sso_section(enterprise),
             **_admins_section(enterprise),
+            **_alerts_section(request, enterprise),
         },
         status=status,
     )
@@ -170,6 +183,50 @@ def _admins_section(enterprise: Enterprise) -> dict:
         "admin_warning": admin_warning(admins),
         "admin_groups_form": AdminGroupsForm(enterprise=enterprise),
     }
+
+
+def _alerts_section(request: HttpRequest, enterprise: Enterprise) -> dict:
+    """The open alerts (banners at the top of the page) and the Alerts section: the notification address and
+    the kinds the signed-in admin gets emails of."""
+    opted_out = opted_out_kinds(enterprise, request.user)
+    return {
+        "open_alerts": [(alert, KINDS[alert.kind]) for alert in open_alerts(enterprise)],
+        "address_form": NotificationAddressForm(
+            initial={"notification_email": notification_email(enterprise)}
+        ),
+        "kinds_form": AlertKindsForm(
+            kinds=KINDS, initial={"kinds": [k for k in KINDS if k not in opted_out]}
+        ),
+    }
+
+
+@login_required
+@require_POST
+def alert_address(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = NotificationAddressForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Enter an email address, or nothing to send alerts to the admins only.")
+    address = form.cleaned_data["notification_email"]
+    alert_settings_save(enterprise=enterprise, notification_email=address, actor=request.user)
+    if address:
+        messages.success(request, f"Alerts go to {address} too, besides the admins who want them.")
+    else:
+        messages.success(request, "Alerts go to the admins who want them only.")
+    return _back_to(slug, "alerts")
+
+
+@login_required
+@require_POST
+def alert_kinds(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = AlertKindsForm(request.POST, kinds=KINDS)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose among the kinds of alert.")
+    wanted = set(form.cleaned_data["kinds"])
+    alert_opt_outs_set(enterprise=enterprise, user=request.user, kinds=set(KINDS) - wanted)
+    messages.success(request, "Your alert emails are saved.")
+    return _back_to(slug, "alerts")
 
 
 def _sso_section(enterprise: Enterprise) -> dict:
@@ -383,6 +440,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": rows,
             "groups": groups,
             "deleted": recently_deleted_members(enterprise)[:MEMBERS_PAGE_SIZE],
+            "episodes": restorable_episodes(enterprise, timezone.now()),
             "retention_days": settings.MEMBER_RETENTION_DAYS,
         },
     )
@@ -403,6 +461,22 @@ def member_restore_view(request: HttpRequest, slug: str, scim_id: uuid.UUID) -> 
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, f"{member.user_name} is restored: active again, with their groups.")
+    return _back_to_members(slug)
+
+
+@login_required
+@require_POST
+def episode_restore(request: HttpRequest, slug: str, alert_id: int) -> HttpResponse:
+    """Restore every member a mass deprovisioning episode deleted, in one action."""
+    enterprise = _get_enterprise_for_admin(request, slug)
+    alert = get_object_or_404(Alert, pk=alert_id, enterprise=enterprise, kind="mass_deprovisioning")
+    members = list(episode_deleted_members(alert, timezone.now()))
+    restored, refusals = members_restore(members=members, actor=request.user)
+    messages.success(
+        request, f"{restored} member{pluralize(restored)} restored: active again, with their groups."
+    )
+    for refusal in refusals:
+        messages.error(request, refusal)
     return _back_to_members(slug)
 
 

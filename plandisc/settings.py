@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "enterprise.roles",
     "enterprise.credentials",
     "enterprise.sso",
+    "enterprise.alerts",
     "scim",
 ]
 
@@ -149,11 +150,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs (plandisc/periodic.py): task -> seconds between runs. Each runs once per period however many
 # beat schedulers and workers run.
 PERIODIC_JOBS = {
+    "enterprise.alerts.tasks.alerts_check": envint("ALERTS_CHECK_SECONDS", "300"),
     "enterprise.activity.tasks.provisioning_activity_prune": 24 * 3600,
     "enterprise.sso.tasks.sso_records_prune": 3600,
     "enterprise.directory.tasks.deleted_members_purge": 3600,
 }
 CELERY_BEAT_SCHEDULE = {name: {"task": name, "schedule": every} for name, every in PERIODIC_JOBS.items()}
+
+# Alerts (enterprise/alerts): how long provisioning may be silent before the admins hear of it (Entra calls
+# about every 40 minutes), and how long after the last email of one kind the next may go.
+ALERT_SILENT_AFTER_MINUTES = envint("ALERT_SILENT_AFTER_MINUTES", "120")
+ALERT_EMAIL_INTERVAL_MINUTES = 60
 
 # Email (alerts): SMTP when EMAIL_HOST is set; otherwise each email is printed on the console, which is what
 # `make run` shows.

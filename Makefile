@@ -32,7 +32,11 @@ run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py collectstatic --no-input -v0
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py seed_demo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} GUNICORN_THREADS=$${GUNICORN_THREADS:-4} \
+	@echo "Background work runs without Redis or a Celery worker: tasks run in the process that starts them, and"
+	@echo "manage.py run_periodic runs the periodic jobs beside the server. Emails are printed below (console backend)."
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(BIN)/python manage.py run_periodic & periodic=$$!; \
+	  trap 'kill $$periodic 2>/dev/null' EXIT INT TERM; \
+	  DJANGO_DEBUG=$${DJANGO_DEBUG:-True} WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} GUNICORN_THREADS=$${GUNICORN_THREADS:-4} \
 	  $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:8000 --reload --reload-extra-file 'templates/**/*.html' \
 	  plandisc.wsgi:application
 

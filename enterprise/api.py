@@ -91,6 +91,8 @@ class ProvisioningEventSerializer(serializers.ModelSerializer):
 
 class ScimToggleSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
+    # Turning provisioning off: keep its members active (managed by hand), or deactivate them all.
+    members = serializers.ChoiceField(choices=["keep", "deactivate"], default="keep")
 
 
 @api_view(["GET"])
@@ -224,10 +226,13 @@ def scim_toggle(request: Request, slug: str) -> Response:
     enterprise = enterprise_for_admin(user=request.user, slug=slug)
     serializer = ScimToggleSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    enterprise_scim_toggle(
-        enterprise=enterprise, enabled=serializer.validated_data["enabled"], actor=request.user
+    deactivated = enterprise_scim_toggle(
+        enterprise=enterprise,
+        enabled=serializer.validated_data["enabled"],
+        actor=request.user,
+        deactivate_members=serializer.validated_data["members"] == "deactivate",
     )
-    return Response({"scim_enabled": enterprise.scim_enabled})
+    return Response({"scim_enabled": enterprise.scim_enabled, "deactivated_members": deactivated})
 
 
 @api_view(["GET"])

@@ -6,11 +6,44 @@ from enterprise.models import Enterprise, Role
 
 
 class ScimToggleForm(forms.Form):
-    """Turn SCIM provisioning on or off. The choice is explicit, so an empty POST changes nothing."""
+    """Turn SCIM provisioning on or off. The choice is explicit, so an empty POST changes nothing; turning it
+    off also says what happens to the people it provisioned."""
 
     enabled = forms.TypedChoiceField(
         choices=[("true", "On"), ("false", "Off")], coerce=lambda value: value == "true"
     )
+    members = forms.ChoiceField(
+        label="The people provisioning created",
+        required=False,
+        choices=[
+            ("keep", "Keep them active: manage them by hand from now on"),
+            ("deactivate", "Deactivate them all: they lose access at once"),
+        ],
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("enabled") is False and not data.get("members"):
+            raise forms.ValidationError(
+                "Choose whether the provisioned people stay active or are deactivated."
+            )
+        return data
+
+
+class NotificationAddressForm(forms.Form):
+    notification_email = forms.EmailField(label="Notification address", required=False, max_length=254)
+
+
+class AlertKindsForm(forms.Form):
+    """The kinds of alert the signed-in admin wants emails of."""
+
+    kinds = forms.MultipleChoiceField(
+        label="Email me about", required=False, choices=[], widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, kinds: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = [(name, f"{k.title}: {k.description}") for name, k in kinds.items()]
 
 
 class MemberSearchForm(forms.Form):

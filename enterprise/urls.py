@@ -22,10 +22,16 @@ urlpatterns = [
     path("<slug:slug>/scim/federation/remove/", views.federation_revoke, name="federation-revoke"),
     path("<slug:slug>/scim/activity.csv", views.activity_csv, name="activity-csv"),
     path("<slug:slug>/members/", views.members, name="members"),
+    path("<slug:slug>/members/<uuid:scim_id>/restore/", views.member_restore_view, name="member-restore"),
     path("<slug:slug>/admins/groups/", views.admin_groups, name="admin-groups"),
     path("<slug:slug>/roles/default/", views.default_role, name="default-role"),
     path("<slug:slug>/members/<uuid:scim_id>/role/", views.member_role, name="member-role"),
     path("<slug:slug>/groups/<uuid:scim_id>/role/", views.group_role, name="group-role"),
+    path("<slug:slug>/alerts/address/", views.alert_address, name="alert-address"),
+    path("<slug:slug>/alerts/kinds/", views.alert_kinds, name="alert-kinds"),
+    path(
+        "<slug:slug>/members/episodes/<int:alert_id>/restore/", views.episode_restore, name="episode-restore"
+    ),
     # JSON API for the same actions (session auth + CSRF), for scripts and automation.
     path("<slug:slug>/api/scim/", api.scim_settings, name="api-scim"),
     path("<slug:slug>/api/scim/tokens/", api.token_rotate, name="api-token-rotate"),

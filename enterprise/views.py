@@ -5,14 +5,17 @@ view. Every state change is one POST view that calls one service.
 """
 
 import csv
+import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -29,6 +32,16 @@ from enterprise.activity.selectors import (
     member_histories,
     provisioning_activity,
 )
+from enterprise.alerts.kinds import KINDS
+from enterprise.alerts.models import Alert
+from enterprise.alerts.selectors import (
+    episode_deleted_members,
+    notification_email,
+    open_alerts,
+    opted_out_kinds,
+    restorable_episodes,
+)
+from enterprise.alerts.services import alert_opt_outs_set, alert_settings_save
 from enterprise.credentials import services as credentials
 from enterprise.credentials.selectors import (
     OAuthSettings,
@@ -37,13 +50,15 @@ from enterprise.credentials.selectors import (
     oauth_settings,
     scim_token_of,
 )
-from enterprise.directory.selectors import group_listing, provisioned_members
+from enterprise.directory.selectors import group_listing, provisioned_members, recently_deleted_members
 from enterprise.forms import (
     AdminGroupsForm,
+    AlertKindsForm,
     ClientSecretForm,
     DefaultRoleForm,
     FederationForm,
     MemberSearchForm,
+    NotificationAddressForm,
     RoleForm,
     ScimToggleForm,
     TokenLifetimeForm,
@@ -62,7 +77,9 @@ from enterprise.roles.services import (
     enterprise_admin_groups_set,
     enterprise_default_role_set,
     group_role_set,
+    member_restore,
     member_role_set,
+    members_restore,
 )
 from enterprise.selectors import scim_status
 from enterprise.services import enterprise_scim_toggle
@@ -154,6 +171,7 @@ def _render_detail(
             "auth_method": _auth_method(oauth, plaintext, client_secret, federation_form),
             "sso": _sso_section(enterprise),
             **_admins_section(enterprise),
+            **_alerts_section(request, enterprise),
         },
         status=status,
     )
@@ -179,6 +197,50 @@ def _admins_section(enterprise: Enterprise) -> dict:
         "seats": seats(enterprise),
         "default_role_form": DefaultRoleForm(initial={"role": enterprise.default_role}),
     }
+
+
+def _alerts_section(request: HttpRequest, enterprise: Enterprise) -> dict:
+    """The open alerts (banners at the top of the page) and the Alerts section: the notification address and
+    the kinds the signed-in admin gets emails of."""
+    opted_out = opted_out_kinds(enterprise, request.user)
+    return {
+        "open_alerts": [(alert, KINDS[alert.kind]) for alert in open_alerts(enterprise)],
+        "address_form": NotificationAddressForm(
+            initial={"notification_email": notification_email(enterprise)}
+        ),
+        "kinds_form": AlertKindsForm(
+            kinds=KINDS, initial={"kinds": [k for k in KINDS if k not in opted_out]}
+        ),
+    }
+
+
+@login_required
+@require_POST
+def alert_address(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = NotificationAddressForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Enter an email address, or nothing to send alerts to the admins only.")
+    address = form.cleaned_data["notification_email"]
+    alert_settings_save(enterprise=enterprise, notification_email=address, actor=request.user)
+    if address:
+        messages.success(request, f"Alerts go to {address} too, besides the admins who want them.")
+    else:
+        messages.success(request, "Alerts go to the admins who want them only.")
+    return _back_to(slug, "alerts")
+
+
+@login_required
+@require_POST
+def alert_kinds(request: HttpRequest, slug: str) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    form = AlertKindsForm(request.POST, kinds=KINDS)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose among the kinds of alert.")
+    wanted = set(form.cleaned_data["kinds"])
+    alert_opt_outs_set(enterprise=enterprise, user=request.user, kinds=set(KINDS) - wanted)
+    messages.success(request, "Your alert emails are saved.")
+    return _back_to(slug, "alerts")
 
 
 def _sso_section(enterprise: Enterprise) -> dict:
@@ -287,14 +349,28 @@ def scim_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     form = ScimToggleForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Say whether provisioning should be on (true) or off (false).")
+        return HttpResponseBadRequest(
+            "Say whether provisioning should be on (true) or off (false), and when off, whether its members "
+            "stay active (keep) or are deactivated (deactivate)."
+        )
     enabled = form.cleaned_data["enabled"]
-    enterprise_scim_toggle(enterprise=enterprise, enabled=enabled, actor=request.user)
+    deactivate = form.cleaned_data["members"] == "deactivate"
+    deactivated = enterprise_scim_toggle(
+        enterprise=enterprise, enabled=enabled, actor=request.user, deactivate_members=deactivate
+    )
     if enabled:
         messages.success(request, "Provisioning is on: your identity provider can create and update members.")
+    elif deactivate:
+        messages.success(
+            request,
+            f"Provisioning is off, and {deactivated} member{pluralize(deactivated)} deactivated: they lost "
+            "access at once. Requests from your identity provider are refused with 403.",
+        )
     else:
         messages.success(
-            request, "Provisioning is off: requests from your identity provider are refused with 403."
+            request,
+            "Provisioning is off: its members stay active and are yours to manage by hand. Requests from "
+            "your identity provider are refused with 403.",
         )
     return _back_to(slug, "provisioning")
 
@@ -439,8 +515,47 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": rows,
             "groups": groups,
             "role_choices": RoleForm.base_fields["role"].choices,
+            "deleted": recently_deleted_members(enterprise)[:MEMBERS_PAGE_SIZE],
+            "episodes": restorable_episodes(enterprise, timezone.now()),
+            "retention_days": settings.MEMBER_RETENTION_DAYS,
         },
     )
+
+
+def _back_to_members(slug: str) -> HttpResponse:
+    return redirect(reverse("enterprise:members", args=[slug]) + "#recently-deleted")
+
+
+@login_required
+@require_POST
+def member_restore_view(request: HttpRequest, slug: str, scim_id: uuid.UUID) -> HttpResponse:
+    enterprise = _get_enterprise_for_admin(request, slug)
+    member = get_object_or_404(recently_deleted_members(enterprise), scim_id=scim_id)
+    try:
+        member_restore(member=member, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    except SeatsExhausted as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{member.user_name} is restored: active again, with their groups.")
+    return _back_to_members(slug)
+
+
+@login_required
+@require_POST
+def episode_restore(request: HttpRequest, slug: str, alert_id: int) -> HttpResponse:
+    """Restore every member a mass deprovisioning episode deleted, in one action."""
+    enterprise = _get_enterprise_for_admin(request, slug)
+    alert = get_object_or_404(Alert, pk=alert_id, enterprise=enterprise, kind="mass_deprovisioning")
+    members = list(episode_deleted_members(alert, timezone.now()))
+    restored, refusals = members_restore(members=members, actor=request.user)
+    messages.success(
+        request, f"{restored} member{pluralize(restored)} restored: active again, with their groups."
+    )
+    for refusal in refusals:
+        messages.error(request, refusal)
+    return _back_to_members(slug)
 
 
 # The activity chart's drawing, in SVG user units. Each hour is a slot holding one stacked bar.

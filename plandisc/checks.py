@@ -36,3 +36,18 @@ def base_url_check(app_configs, **kwargs) -> list[Error]:
             id="plandisc.E002",
         )
     ]
+
+
+@register()
+def periodic_claims_check(app_configs, **kwargs) -> list[Error]:
+    """Periodic jobs claim their period in the cache (plandisc.periodic): with workers on a broker, the cache
+    must be the shared one, or each worker would claim every period for itself."""
+    if not settings.CELERY_BROKER_URL or "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        return []
+    return [
+        Error(
+            "CELERY_BROKER_URL is set but the cache is per process: periodic jobs could run once per worker.",
+            hint="Set REDIS_URL, so that every worker and web process shares one cache.",
+            id="plandisc.E003",
+        )
+    ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "enterprise.roles",
     "enterprise.credentials",
     "enterprise.sso",
+    "enterprise.alerts",
     "scim",
 ]
 
@@ -117,6 +118,45 @@ if os.getenv("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Background work (plandisc/celery.py): Celery with Redis as the broker. Unset (a fresh checkout, `make run`,
+# the tests): tasks run eagerly in the process that calls them, and `manage.py run_periodic` runs the
+# periodic jobs. CELERY_RESULT_BACKEND is optional: nothing in the app reads task results.
+CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL") or os.getenv("REDIS_URL", "")
+CELERY_RESULT_BACKEND = os.getenv("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs (plandisc/periodic.py): task -> seconds between runs. Each runs once per period however many
+# beat schedulers and workers run.
+PERIODIC_JOBS = {
+    "enterprise.alerts.tasks.alerts_check": envint("ALERTS_CHECK_SECONDS", "300"),
+    "enterprise.activity.tasks.provisioning_activity_prune": 24 * 3600,
+    "enterprise.sso.tasks.sso_records_prune": 3600,
+    "enterprise.directory.tasks.deleted_members_purge": 3600,
+}
+CELERY_BEAT_SCHEDULE = {name: {"task": name, "schedule": every} for name, every in PERIODIC_JOBS.items()}
+
+# Alerts (enterprise/alerts): how long provisioning may be silent before the admins hear of it (Entra calls
+# about every 40 minutes), and how long after the last email of one kind the next may go.
+ALERT_SILENT_AFTER_MINUTES = envint("ALERT_SILENT_AFTER_MINUTES", "120")
+ALERT_EMAIL_INTERVAL_MINUTES = 60
+
+# Email (alerts): SMTP when EMAIL_HOST is set; otherwise each email is printed on the console, which is what
+# `make run` shows.
+EMAIL_HOST = os.getenv("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "True" if EMAIL_HOST else "False")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Plandisc <no-reply@plandisc.example>")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -174,6 +214,9 @@ SCIM_DEFAULT_PAGE_SIZE = envint("SCIM_DEFAULT_PAGE_SIZE", "100")
 SCIM_ACTIVITY_RETENTION_DAYS = envint("SCIM_ACTIVITY_RETENTION_DAYS", "90")
 SCIM_ACTIVITY_BATCH = envint("SCIM_ACTIVITY_BATCH", "100")
 SCIM_ACTIVITY_MAX_DELAY = envint("SCIM_ACTIVITY_MAX_DELAY", "1")
+# How long members the identity provider deleted are kept as "Recently deleted", restorable, before the
+# worker purges them (enterprise.directory.tasks).
+MEMBER_RETENTION_DAYS = envint("MEMBER_RETENTION_DAYS", "30")
 
 # SAML single sign-on (enterprise/sso/saml.py: pysaml2 and the xmlsec1 program): how far the identity
 # provider's clock may be from ours when checking NotBefore / NotOnOrAfter.

@@ -160,15 +160,25 @@ class MemberAdapter(ResourceAdapter):
         self.created = self.obj.pk is None
         before, was_active, manager_before = self.obj.profile, self.obj.active, self.obj.manager_id
         roles_said = []
+        revived = False
         try:
             if self.created:
-                self.obj = member_create(enterprise=self.call.enterprise, profile=profile, manager=manager)
+                self.obj, revived = member_create(
+                    enterprise=self.call.enterprise, profile=profile, manager=manager
+                )
             else:
                 roles_said = member_update(member=self.obj, profile=profile, manager=manager)
         except (ValidationError, IntegrityError, SeatsExhausted) as error:
             raise self.refused(error) from None
         member = self.obj
         self.call.note.target("User", member.scim_id, member.user_name)
+        if revived:
+            # The recently deleted member came back, with their groups: those are read back.
+            self.created = False
+            self.call.note.says(
+                Action.CREATED, f"Created member {member.user_name} again: brought back the deleted record"
+            )
+            return
         if self.created:
             self.call.note.says(Action.CREATED, f"Created member {member.user_name}")
             return
@@ -199,7 +209,7 @@ class MemberAdapter(ResourceAdapter):
         return manager
 
     def delete(self) -> None:
-        member_delete(member=self.obj)
+        member_delete(member=self.obj, deleted_by=self.call.credential.label)
         self.call.note.says(Action.DELETED, f"Deleted member {self.obj.user_name}")
 
 
@@ -270,7 +280,12 @@ class GroupAdapter(ResourceAdapter):
             resource["members"] = []
         elif include_members:
             users = self.call.location("Users/")
-            rows = group.memberships.order_by("id").values_list("member__scim_id", flat=True)
+            # Recently deleted members keep their memberships (a restore brings them back) but are not shown.
+            rows = (
+                group.memberships.filter(member__deleted_at__isnull=True)
+                .order_by("id")
+                .values_list("member__scim_id", flat=True)
+            )
             resource["members"] = [
                 {"value": str(id_), "$ref": users + str(id_), "type": "User"}
                 for id_ in rows.iterator(chunk_size=5000)

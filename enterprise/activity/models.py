@@ -120,6 +120,10 @@ class AuditEvent(models.Model):
         GROUP_ROLE_CHANGED = "group_role_changed", "Group role changed"
         DEFAULT_ROLE_CHANGED = "default_role_changed", "Default role changed"
         SEATS_CHANGED = "seats_changed", "Licensed seats changed"
+        MEMBER_RESTORED = "member_restored", "Deleted member restored"
+        ALERT_SENT = "alert_sent", "Alert sent"
+        ALERT_RESOLVED = "alert_resolved", "Alert resolved"
+        ALERT_SETTINGS_CHANGED = "alert_settings_changed", "Alert notification address changed"
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(
@@ -147,4 +151,6 @@ class AuditEvent(models.Model):
         )
         if by_group or self.action == self.Action.ROLE_CHANGED:
             return "your identity provider (SCIM)"
+        if self.action in (self.Action.ALERT_SENT, self.Action.ALERT_RESOLVED):
+            return "Plandisc"
         return "Plandisc support"

@@ -109,6 +109,18 @@ def _signing_key(jwks_url: str, kid: str):
         raise AssertionRefused(f"Key {kid} at {jwks_url} is not a usable RSA key: {exc}") from None
 
 
+def keys_unreachable(trust: FederationTrust) -> str:
+    """Why the trust's signing keys cannot be fetched now, in words ("" when they can): what a token request
+    would meet when Entra's keys are not in the cache."""
+    try:
+        keys = _fetch_keys(trust.jwks_url)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        return f"The signing keys at {trust.jwks_url} could not be read: {exc}"
+    if not keys:
+        return f"{trust.jwks_url} publishes no RSA signing keys."
+    return ""
+
+
 def _fetch_keys(jwks_url: str) -> dict[str, dict]:
     """The RSA signing keys published at `jwks_url`, by kid."""
     url = urlsplit(jwks_url)

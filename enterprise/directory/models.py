@@ -4,7 +4,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -45,7 +45,7 @@ class ProvisionedResourceManager(models.Manager):
     def by_scim_id(self, enterprise: "Enterprise", scim_id: uuid.UUID, *, for_update: bool = False):
         """The resource with this SCIM id, or None; `for_update` locks its row for the transaction."""
         db = connections[self.db]
-        sql = f"{self._select()} WHERE enterprise_id = %s AND scim_id = %s"
+        sql = f"{self._select()} WHERE enterprise_id = %s AND scim_id = %s{self.model.LIVE}"
         if for_update and db.features.has_select_for_update:
             sql += " FOR UPDATE"
         value = self.model._meta.get_field("scim_id").get_db_prep_value(scim_id, db)
@@ -56,7 +56,7 @@ class ProvisionedResourceManager(models.Manager):
         identity provider's match query asks, through the index of the uniqueness constraint."""
         sql = (
             f"{self._select()} WHERE enterprise_id = %s "
-            f"AND UPPER({self.model.NAME_FIELD}) = UPPER(%s) ORDER BY id LIMIT %s"
+            f"AND UPPER({self.model.NAME_FIELD}) = UPPER(%s){self.model.LIVE} ORDER BY id LIMIT %s"
         )
         return self._fetch(sql, [enterprise.pk, name, limit])
 
@@ -73,6 +73,32 @@ class ProvisionedResourceManager(models.Manager):
             cursor.execute(sql, [f.get_db_prep_save(f.pre_save(resource, True), db) for f in fields])
             resource.pk = cursor.fetchone()[0]
         resource._state.adding, resource._state.db = False, self.db
+
+    def insert_unless_recently_deleted(self, resource, *, user_name: str, external_id: str | None) -> bool:
+        """
+        Store a new member as `insert` does, in one statement too, unless a recently deleted member of the
+        enterprise has this userName (ignoring case) or externalId: then nothing is written and this returns
+        False, so that the caller brings that member back instead (member_create). The check rides in the
+        INSERT (INSERT … SELECT … WHERE NOT EXISTS), so a creation costs no extra round trip.
+        """
+        db = connections[self.db]
+        table = self.model._meta.db_table
+        fields = [f for f in self.model._meta.concrete_fields if not f.primary_key]
+        sql = (
+            f'INSERT INTO "{table}" ({", ".join(f.column for f in fields)}) '
+            f"SELECT {', '.join(['%s'] * len(fields))} WHERE NOT EXISTS ("
+            f'SELECT 1 FROM "{table}" WHERE enterprise_id = %s AND deleted_at IS NOT NULL '
+            f"AND (UPPER(user_name) = UPPER(%s) OR external_id = %s)) RETURNING {self.model._meta.pk.column}"
+        )
+        values = [f.get_db_prep_save(f.pre_save(resource, True), db) for f in fields]
+        with db.cursor() as cursor:
+            cursor.execute(sql, [*values, resource.enterprise_id, user_name, external_id])
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        resource.pk = row[0]
+        resource._state.adding, resource._state.db = False, self.db
+        return True
 
     def _select(self) -> str:
         columns = ", ".join(f.column for f in self.model._meta.concrete_fields)
@@ -108,8 +134,26 @@ def _converted(row: tuple, converters: list[tuple], db) -> list:
     return values
 
 
+class LiveMemberManager(ProvisionedResourceManager):
+    """Members who are not recently deleted: everything but the members view's "Recently deleted" list, the
+    restore and the purge reads these. Written-out statements (by_scim_id, named) say the same in SQL."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class RecentlyDeletedMemberManager(models.Manager):
+    """Members the identity provider deleted, kept for MEMBER_RETENTION_DAYS so an admin can restore them."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=False)
+
+
 class ProvisionedResource(models.Model):
     """What Members and Groups share: the enterprise's identity provider owns them, SCIM addresses them."""
+
+    # The condition the written-out statements add to find only live resources ("" for groups).
+    LIVE = ""
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="%(class)ss")
     # The SCIM id: random, so one enterprise's ids say nothing about another's.
@@ -192,17 +236,40 @@ class Member(ProvisionedResource):
     app_role = models.CharField(max_length=16, choices=Role.choices, blank=True)
     role_by_hand = models.CharField(max_length=16, choices=Role.choices, blank=True)
     profile = models.JSONField(default=dict, blank=True)
+    # Set when the identity provider deletes the member: their access ends, SCIM answers 404 for them, and
+    # they are kept as "Recently deleted" (profile, groups, login account, history) until purged, so an
+    # admin can restore them, or the identity provider's creating them again brings them back.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who deleted them, in words: the credential of the request ("SCIM token pdscim_…a1b2"), never a secret.
+    deleted_by = models.CharField(max_length=100, blank=True, editable=False)
+
+    LIVE = " AND deleted_at IS NULL"
+
+    objects = LiveMemberManager()
+    recently_deleted = RecentlyDeletedMemberManager()
 
     class Meta(ProvisionedResource.Meta):
         db_table = "enterprise_member"
         constraints = [
             # Upper() rather than Lower(): Django's iexact lookup compiles to UPPER(...) on PostgreSQL, so
-            # this one index also serves Entra's `userName eq "…"` match query.
-            models.UniqueConstraint(F("enterprise"), Upper("user_name"), name="member_unique_username"),
+            # this one index also serves Entra's `userName eq "…"` match query. Recently deleted members
+            # do not hold their userName: the identity provider may create someone else with it.
+            models.UniqueConstraint(
+                F("enterprise"),
+                Upper("user_name"),
+                condition=Q(deleted_at__isnull=True),
+                name="member_unique_username",
+            ),
             *ProvisionedResource.Meta.constraints,
         ]
         indexes = [
             models.Index(F("enterprise"), Upper("email"), name="member_email_idx"),
+            # The few recently deleted members of an enterprise: the creation's check, the list, the purge.
+            models.Index(
+                fields=["enterprise", "deleted_at"],
+                condition=Q(deleted_at__isnull=False),
+                name="member_recently_deleted_idx",
+            ),
             *ProvisionedResource.Meta.indexes,
         ]
 

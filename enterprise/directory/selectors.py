@@ -23,4 +23,12 @@ def provisioned_members(enterprise: Enterprise, *, search: str = "", state: str 
 
 def group_listing(enterprise: Enterprise) -> QuerySet[Group]:
     """The enterprise's groups by name, with their member counts."""
-    return enterprise.groups.order_by("display_name", "pk").annotate(member_count=Count("memberships"))
+    live = Q(memberships__member__deleted_at__isnull=True)
+    return enterprise.groups.order_by("display_name", "pk").annotate(
+        member_count=Count("memberships", filter=live)
+    )
+
+
+def recently_deleted_members(enterprise: Enterprise) -> QuerySet[Member]:
+    """The members the identity provider deleted and that are kept for a restore, most recent first."""
+    return Member.recently_deleted.filter(enterprise=enterprise).order_by("-deleted_at", "-pk")

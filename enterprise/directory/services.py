@@ -5,6 +5,7 @@ they join the caller's transaction without a savepoint (`savepoint=False`), so a
 whole request back.
 """
 
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -31,29 +32,55 @@ def _check_lengths(resource: Member | Group, fields) -> None:
             raise ValidationError(f"'{field}' is longer than {limit} characters.")
 
 
-def _member_store(member: Member, profile: dict, manager: Member | None) -> None:
+def _member_set(member: Member, profile: dict, manager: Member | None) -> None:
     if manager is not None and (manager.enterprise_id != member.enterprise_id or manager.pk == member.pk):
         raise ValidationError(f"The manager '{manager.scim_id}' is not another member of this enterprise.")
     member.set_profile(profile)
     member.manager = manager
     _check_lengths(member, [c for c in Member.PROFILE_COLUMNS if c != "active"])
     _touch(member)
-    if member.pk is None:
-        Member.objects.insert(member)
-    else:
-        member.save()
 
 
-def member_create(*, enterprise: Enterprise, profile: dict, manager: Member | None = None) -> Member:
+def member_create(
+    *, enterprise: Enterprise, profile: dict, manager: Member | None = None
+) -> tuple[Member, bool]:
     """
-    Store a new member from their profile (Member.set_profile maps it onto the columns). Raises
+    Store a new member from their profile (Member.set_profile maps it onto the columns), or bring back the
+    recently deleted member with the same userName or externalId: the same record, SCIM id, groups, login
+    account and history, with this profile. Returns the member and whether it came back. Raises
     ValidationError for a value that does not fit or a manager who is not another member of the enterprise,
-    IntegrityError when the userName is taken. It writes one row with one INSERT, a transaction of its own,
-    so it opens none: SCIM creates users in autocommit, without BEGIN and COMMIT round trips.
+    IntegrityError when the userName is taken. A new member is one INSERT, a transaction of its own, so it
+    opens none: SCIM creates users in autocommit, without BEGIN and COMMIT round trips.
     """
     member = Member(enterprise=enterprise)
-    _member_store(member, profile, manager)
-    return member
+    _member_set(member, profile, manager)
+    if Member.objects.insert_unless_recently_deleted(
+        member, user_name=member.user_name, external_id=member.external_id
+    ):
+        return member, False
+    return _member_revive(member=member, profile=profile, manager=manager)
+
+
+@transaction.atomic(savepoint=False)
+def _member_revive(*, member: Member, profile: dict, manager: Member | None) -> tuple[Member, bool]:
+    """The recently deleted member `member` (unsaved) matched, brought back with its profile."""
+    same = Q(user_name__iexact=member.user_name)
+    if member.external_id:
+        same |= Q(external_id=member.external_id)
+    found = (
+        Member.recently_deleted.select_for_update()
+        .filter(same, enterprise_id=member.enterprise_id)
+        .order_by("-deleted_at", "-pk")
+        .first()
+    )
+    if found is None:
+        # Restored or purged since the INSERT looked: a new member after all.
+        Member.objects.insert(member)
+        return member, False
+    found.deleted_at, found.deleted_by = None, ""
+    _member_set(found, profile, manager)
+    found.save()
+    return found, True
 
 
 @transaction.atomic(savepoint=False)
@@ -63,7 +90,8 @@ def member_update(*, member: Member, profile: dict, manager: Member | None = Non
     member inactive is a deactivation, and ends their sessions as member_deactivate does.
     """
     was_active = member.active
-    _member_store(member, profile, manager)
+    _member_set(member, profile, manager)
+    member.save()
     if was_active and not member.active:
         member_deactivate(member=member)
 
@@ -79,10 +107,46 @@ def member_deactivate(*, member: Member) -> None:
 
 
 @transaction.atomic(savepoint=False)
-def member_delete(*, member: Member) -> None:
-    """Delete a provisioned member; their group memberships and sessions go with them."""
+def member_delete(*, member: Member, deleted_by: str = "") -> None:
+    """
+    Delete a member as the identity provider sees it: their access ends at once (not active, signed out of
+    every session) and they leave every list and lookup, but the record stays, with their groups, as
+    recently deleted until members_purge removes it (MEMBER_RETENTION_DAYS), so member_restore or a new
+    member_create of the same person brings it back. `deleted_by` says who, in words.
+    """
     member_sessions_end(member=member)
-    member.delete()
+    member.set_profile({**member.profile, "active": False})
+    member.deleted_at, member.deleted_by = timezone.now(), deleted_by[:100]
+    _touch(member)
+    member.save(update_fields=["profile", "active", "deleted_at", "deleted_by", "updated_at", "version"])
+
+
+@transaction.atomic(savepoint=False)
+def member_restore(*, member: Member) -> None:
+    """
+    Bring back a recently deleted member: active again, with the same SCIM id, profile, groups and login
+    account. Raises ValidationError when another member has taken their userName meanwhile.
+    """
+    taken = Member.objects.filter(enterprise_id=member.enterprise_id, user_name__iexact=member.user_name)
+    if taken.exists():
+        raise ValidationError(f"{member.user_name} cannot be restored: another member has that userName now.")
+    member.set_profile({**member.profile, "active": True})
+    member.deleted_at, member.deleted_by = None, ""
+    _touch(member)
+    member.save(update_fields=["profile", "active", "deleted_at", "deleted_by", "updated_at", "version"])
+
+
+def members_purge(*, older_than: timedelta) -> int:
+    """Remove for good the members deleted longer than `older_than` ago, with their group memberships;
+    returns how many went."""
+    gone = Member.recently_deleted.filter(deleted_at__lt=timezone.now() - older_than)
+    count = 0
+    # In chunks, so a large purge holds no long lock.
+    while ids := list(gone.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            Member.recently_deleted.filter(pk__in=ids).delete()
+        count += len(ids)
+    return count
 
 
 @transaction.atomic(savepoint=False)
@@ -127,8 +191,10 @@ def group_members_add(*, group: Group, member_ids: list[int]) -> None:
 
 
 def group_memberships(*, group: Group, where: Q | None = None, keep: list[int] | None = None):
-    """The group's memberships matching `where` (all without it), except those of the members in `keep`."""
-    memberships = GroupMembership.objects.filter(group=group)
+    """The group's memberships matching `where` (all without it), except those of the members in `keep`.
+    Recently deleted members' memberships are never among them: the identity provider no longer lists those
+    members, and a restore brings them back into their groups."""
+    memberships = GroupMembership.objects.filter(group=group, member__deleted_at__isnull=True)
     if where is not None:
         memberships = memberships.filter(where)
     if keep is not None:

@@ -101,21 +101,6 @@ def _roles_recorded(
     return sentences
 
 
-def member_create(*, enterprise: Enterprise, profile: dict, manager: Member | None = None) -> Member:
-    """Create a member (directory.member_create). When the enterprise has bought a number of seats and the
-    member takes one, the seats are checked in the same transaction; otherwise the INSERT stays one statement
-    in autocommit, as SCIM's most frequent write."""
-    if enterprise.seats is None:
-        return directory.member_create(enterprise=enterprise, profile=profile, manager=manager)
-    with transaction.atomic():
-        member = directory.member_create(enterprise=enterprise, profile=profile, manager=manager)
-        # A new member is in no group and has no role by hand yet: their app role or the default decides.
-        role = selectors.member_role(member, enterprise.default_role, groups=[]).role
-        if role and role.takes_seat:
-            _seats_checked(enterprise_id=enterprise.pk, role=role)
-    return member
-
-
 @transaction.atomic(savepoint=False)
 def member_update(*, member: Member, profile: dict, manager: Member | None = None) -> list[str]:
     """Update a member (directory.member_update). Deactivating or reactivating them revokes or grants the
@@ -142,12 +127,85 @@ def member_role_set(*, member: Member, role: str, actor: AbstractBaseUser | None
     _refuse_without_admin(member.enterprise)
 
 
+def member_create(
+    *, enterprise: Enterprise, profile: dict, manager: Member | None = None
+) -> tuple[Member, bool]:
+    """
+    Create a member (directory.member_create), or bring back the recently deleted one with the same userName
+    or externalId, whose groups then give them their admin role again; returns the member and whether it came
+    back. When the enterprise has bought a number of seats and the member takes one, the seats are checked in
+    the same transaction (raising SeatsExhausted); otherwise the INSERT stays one statement in autocommit, as
+    SCIM's most frequent write.
+    """
+    if enterprise.seats is None:
+        member, revived = directory.member_create(enterprise=enterprise, profile=profile, manager=manager)
+    else:
+        with transaction.atomic():
+            member, revived = directory.member_create(enterprise=enterprise, profile=profile, manager=manager)
+            # A new member is in no group and has no role by hand yet: their app role or the default decides.
+            role = (
+                selectors.member_roles([member])[member.pk]
+                if revived
+                else selectors.member_role(member, enterprise.default_role, groups=[])
+            ).role
+            if role and role.takes_seat:
+                _seats_checked(enterprise_id=enterprise.pk, role=role)
+    if revived and member.active:
+        member_admin_role_recorded(member=member, granted=True, why="created again")
+    return member, revived
+
+
 @transaction.atomic(savepoint=False)
-def member_delete(*, member: Member) -> None:
-    """Delete a member (directory.member_delete), revoking the admin role their groups gave."""
+def member_delete(*, member: Member, deleted_by: str = "") -> None:
+    """Delete a member (directory.member_delete: kept as recently deleted), revoking the admin role their
+    groups gave."""
     if member.active:
         member_admin_role_recorded(member=member, granted=False, why="deleted")
-    directory.member_delete(member=member)
+    directory.member_delete(member=member, deleted_by=deleted_by)
+
+
+@transaction.atomic
+def member_restore(*, member: Member, actor: AbstractBaseUser | None = None) -> None:
+    """Restore a recently deleted member (directory.member_restore), granting again the admin role their
+    groups give; audited. Raises ValidationError when another member has their userName now."""
+    directory.member_restore(member=member)
+    role = selectors.member_roles([member])[member.pk].role
+    if role and role.takes_seat:
+        _seats_checked(enterprise_id=member.enterprise_id, role=role)
+    member_admin_role_recorded(member=member, granted=True, why="restored")
+    audit_record(
+        enterprise=member.enterprise,
+        actor=actor,
+        action=AuditEvent.Action.MEMBER_RESTORED,
+        detail=member.user_name,
+    )
+
+
+def members_restore(*, members: list[Member], actor: AbstractBaseUser | None = None) -> tuple[int, list[str]]:
+    """Restore each of these recently deleted members (member_restore, each audited); returns how many came
+    back and why the others could not."""
+    restored, refusals = 0, []
+    for member in members:
+        try:
+            member_restore(member=member, actor=actor)
+        except ValidationError as exc:
+            refusals.append(exc.messages[0])
+        except SeatsExhausted as exc:
+            refusals.append(f"{member.user_name}: {exc}")
+        else:
+            restored += 1
+    return restored, refusals
+
+
+@transaction.atomic
+def enterprise_members_deactivate(*, enterprise: Enterprise) -> int:
+    """Deactivate every active member of the enterprise (directory.member_deactivate: signed out at once),
+    revoking the admin role their groups gave; returns how many."""
+    members = list(enterprise.members.filter(active=True).select_for_update())
+    for member in members:
+        member_admin_role_recorded(member=member, granted=False, why="provisioning turned off")
+        directory.member_deactivate(member=member)
+    return len(members)
 
 
 def _changed_through(group: Group, member_ids, change) -> list[str]:

@@ -210,7 +210,6 @@ def sso_request_start(*, connection: SsoConnection, relay_state: str, browser: s
     """
     request_id, url = saml.authn_request(connection, relay_state=relay_state)
     now = timezone.now()
-    SamlRequest.objects.filter(created_at__lt=now - SamlRequest.LIFETIME).delete()
     SamlRequest.objects.create(
         enterprise=connection.enterprise,
         request_id=request_id,
@@ -253,7 +252,6 @@ def sso_sign_in(*, connection: SsoConnection, saml_response: str, browser: str) 
                 if elsewhere
                 else "The response answers no open sign-in request.",
             )
-    SamlAssertion.objects.filter(expires_at__lt=now).delete()
     used = SamlAssertion(
         enterprise=enterprise,
         assertion_id=assertion.id,
@@ -303,7 +301,8 @@ def _sso_member_create(*, enterprise: Enterprise, assertion: saml.Assertion) -> 
         profile["emails"] = [{"value": email, "type": "work", "primary": True}]
     try:
         with transaction.atomic():
-            return member_create(enterprise=enterprise, profile=profile)
+            member, _ = member_create(enterprise=enterprise, profile=profile)
+            return member
     except IntegrityError:
         # Another sign-in of the same person created them a moment ago.
         return enterprise.members.get(user_name__iexact=assertion.name_id)
@@ -376,15 +375,14 @@ def sso_session_start(*, member: Member, session: SessionBase) -> None:
 def sso_refusal_record(*, enterprise: Enterprise, detail: str) -> str:
     """
     Record why a sign-in was refused, for the enterprise's admins, and return the reference shown to the
-    person. Records older than SsoRefusal.RETENTION go. Anyone can post to a reply URL, so at most
-    SSO_REFUSALS_PER_MINUTE are recorded per enterprise and minute; beyond that nothing is, and the reference
-    is "".
+    person (sso_records_prune removes them after SsoRefusal.RETENTION). Anyone can post to a reply URL, so
+    at most SSO_REFUSALS_PER_MINUTE are recorded per enterprise and minute; beyond that nothing is, and the
+    reference is "".
     """
     now = timezone.now()
     minute = int(now.timestamp()) // 60
     if cache_count(f"sso-refusals:{enterprise.pk}:{minute}", 120) > settings.SSO_REFUSALS_PER_MINUTE:
         return ""
-    SsoRefusal.objects.filter(enterprise=enterprise, created_at__lt=now - SsoRefusal.RETENTION).delete()
     code = secrets.token_hex(4).upper()
     reference = f"{code[:4]}-{code[4:]}"
     SsoRefusal.objects.create(
@@ -429,3 +427,17 @@ def login_account_create(*, enterprise: Enterprise, name: str, email: str) -> Ab
     user = User.objects.create_user(username=username, email=email)
     LoginAccount.objects.create(user=user, enterprise=enterprise)
     return user
+
+
+def sso_records_prune() -> dict[str, int]:
+    """
+    Remove what single sign-on no longer needs, on the worker (enterprise.sso.tasks): sign-in requests past
+    their lifetime (a response to one is refused anyway), used assertion ids past their assertion's expiry
+    (the assertion itself is refused then), and refusals older than SsoRefusal.RETENTION. Returns how many of
+    each went.
+    """
+    now = timezone.now()
+    requests, _ = SamlRequest.objects.filter(created_at__lt=now - SamlRequest.LIFETIME).delete()
+    assertions, _ = SamlAssertion.objects.filter(expires_at__lt=now).delete()
+    refusals, _ = SsoRefusal.objects.filter(created_at__lt=now - SsoRefusal.RETENTION).delete()
+    return {"requests": requests, "assertions": assertions, "refusals": refusals}

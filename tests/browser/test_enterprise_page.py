@@ -125,6 +125,8 @@ def test_the_core_actions_work_from_the_keyboard_without_javascript(page_without
     page.goto("/enterprise/contoso/")
     page.get_by_text("Turn provisioning off…").focus()
     page.keyboard.press("Enter")
+    page.get_by_role("radio", name="Keep them active").focus()
+    page.keyboard.press("Space")
     page.get_by_role("button", name="Turn provisioning off").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Provisioning is off")

@@ -139,9 +139,12 @@ def test_toggle_turns_provisioning_off_and_on(admin_session, enterprise, scim):
     refused = scim.get("/Users").status_code
     on = _post(admin_session, API + "provisioning/", {"enabled": True})
 
-    assert off.status_code == HTTPStatus.OK and off.json() == {"scim_enabled": False}
+    assert off.status_code == HTTPStatus.OK and off.json() == {
+        "scim_enabled": False,
+        "deactivated_members": 0,
+    }
     assert refused == HTTPStatus.FORBIDDEN
-    assert on.json() == {"scim_enabled": True}
+    assert on.json() == {"scim_enabled": True, "deactivated_members": 0}
     assert scim.get("/Users").status_code == HTTPStatus.OK
 
 

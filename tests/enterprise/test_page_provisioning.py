@@ -5,19 +5,25 @@ from http import HTTPStatus
 import pytest
 
 from enterprise.activity.models import AuditEvent
+from enterprise.directory.models import Member, MemberSession
+from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
 TOGGLE = "/enterprise/contoso/scim/provisioning/"
+OFF_KEEP = {"enabled": "false", "members": "keep"}
 
 
 def test_turning_provisioning_off_makes_scim_answer_403(admin_session, enterprise, scim):
-    response = admin_session.post(TOGGLE, {"enabled": "false"}, follow=True)
+    response = admin_session.post(TOGGLE, OFF_KEEP, follow=True)
 
     enterprise.refresh_from_db()
     refused = scim.get("/Users")
     assert response.redirect_chain == [("/enterprise/contoso/#provisioning", HTTPStatus.FOUND)]
-    assert "Provisioning is off: requests from your identity provider are refused with 403." in response.text
+    assert (
+        "Provisioning is off: its members stay active and are yours to manage by hand. Requests from your "
+        "identity provider are refused with 403." in response.text
+    )
     assert '<span class="pill pill-off">Provisioning off</span>' in response.text
     assert ">Turn provisioning on</button>" in response.text
     assert enterprise.scim_enabled is False
@@ -33,7 +39,7 @@ def test_turning_provisioning_off_makes_scim_answer_403(admin_session, enterpris
 
 
 def test_turning_it_back_on_lets_scim_requests_through(admin_session, enterprise, scim):
-    admin_session.post(TOGGLE, {"enabled": "false"})
+    admin_session.post(TOGGLE, OFF_KEEP)
 
     response = admin_session.post(TOGGLE, {"enabled": "true"}, follow=True)
 
@@ -61,11 +67,50 @@ def test_a_post_that_does_not_say_on_or_off_changes_nothing(admin_session, enter
 
 
 def test_the_switch_is_audited(admin_session):
-    admin_session.post(TOGGLE, {"enabled": "false"})
-    admin_session.post(TOGGLE, {"enabled": "false"})
+    admin_session.post(TOGGLE, OFF_KEEP)
+    admin_session.post(TOGGLE, OFF_KEEP)
     admin_session.post(TOGGLE, {"enabled": "true"})
 
     assert list(AuditEvent.objects.order_by("pk").values_list("action", "actor__username")) == [
         (AuditEvent.Action.SCIM_DISABLED, "admin@contoso.example"),
         (AuditEvent.Action.SCIM_ENABLED, "admin@contoso.example"),
     ]
+
+
+def test_turning_off_without_saying_what_happens_to_the_members_changes_nothing(admin_session, enterprise):
+    response = admin_session.post(TOGGLE, {"enabled": "false"})
+
+    enterprise.refresh_from_db()
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert enterprise.scim_enabled is True
+
+
+def test_turning_off_asks_what_happens_to_the_people_provisioning_created(admin_session):
+    text = admin_session.get("/enterprise/contoso/").text
+
+    assert '<input type="radio" name="members" value="keep" id="members-keep" required>' in text
+    assert '<input type="radio" name="members" value="deactivate" id="members-deactivate" required>' in text
+
+
+def test_keeping_them_leaves_every_member_active_and_says_so_in_the_audit(admin_session, enterprise):
+    members = MemberFactory.create_batch(2, enterprise=enterprise)
+
+    admin_session.post(TOGGLE, OFF_KEEP)
+
+    assert all(Member.objects.get(pk=m.pk).active for m in members)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SCIM_DISABLED)
+    assert event.detail == "members kept active, managed by hand"
+
+
+def test_deactivating_them_ends_every_members_access_at_once_and_is_audited(admin_session, enterprise):
+    members = MemberFactory.create_batch(2, enterprise=enterprise)
+    MemberSession.objects.create(member=members[0], session_key="k" * 32)
+    already_off = MemberFactory(enterprise=enterprise, active=False)
+
+    response = admin_session.post(TOGGLE, {"enabled": "false", "members": "deactivate"}, follow=True)
+
+    assert not any(Member.objects.get(pk=m.pk).active for m in [*members, already_off])
+    assert not MemberSession.objects.exists()
+    assert "Provisioning is off, and 2 members deactivated: they lost access at once." in response.text
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SCIM_DISABLED)
+    assert (event.detail, event.actor.username) == ("deactivated 2 members", "admin@contoso.example")

@@ -18,6 +18,7 @@ from enterprise.credentials.federation import keys_unreachable
 from enterprise.credentials.models import ClientSecret, FederationTrust, ScimToken
 from enterprise.credentials.selectors import has_live_credential
 from enterprise.models import Enterprise
+from enterprise.roles.selectors import seats
 from enterprise.sso.models import SsoConnection
 
 HOUR = timedelta(hours=1)
@@ -289,6 +290,26 @@ def mass_deprovisioning(enterprise: Enterprise, now: datetime) -> Finding | None
     )
 
 
+def seats_nearly_full(enterprise: Enterprise, now: datetime) -> Finding | None:
+    """At least 90 % of the licensed seats taken by active Admins and Editors (enterprise.roles)."""
+    taken = seats(enterprise)
+    if not taken.nearly_full:
+        return None
+    return Finding(
+        headline=f"{taken.used} of {taken.licensed} seats are taken",
+        lines=[
+            f"Admins: {taken.admins}",
+            f"Editors: {taken.editors}",
+            f"Viewers, who take no seat: {taken.viewers}",
+        ],
+        advice=(
+            "When no seat is free, Plandisc refuses new Admins and Editors from Entra. Ask Plandisc for more "
+            "seats, or make someone a Viewer."
+        ),
+        keys=frozenset({"seats"}),
+    )
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -327,6 +348,15 @@ KINDS: dict[str, Kind] = {
             section="recently-deleted",
             cleared="No more people are being deactivated or deleted in large numbers.",
             find=mass_deprovisioning,
+        ),
+        Kind(
+            name="seats_nearly_full",
+            title="Seats nearly full",
+            description="90 % of the seats you bought are taken",
+            url_name="enterprise:detail",
+            section="roles",
+            cleared="Fewer than 90 % of the seats are taken now.",
+            find=seats_nearly_full,
         ),
     )
 }

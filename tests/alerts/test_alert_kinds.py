@@ -18,6 +18,7 @@ from enterprise.activity.models import AuditEvent
 from enterprise.alerts.services import alerts_check
 from enterprise.credentials.models import ClientSecret
 from enterprise.credentials.services import client_secret_create
+from enterprise.models import Enterprise
 from tests.factories import ProvisioningEventFactory
 from tests.scim import entra
 
@@ -86,6 +87,16 @@ def _mass_deletion(world: World) -> None:
         assert world.scim.delete(f"/Users/{scim_id}").status_code == HTTPStatus.NO_CONTENT
 
 
+def _seats_nearly_full(world: World) -> None:
+    for n in range(9):
+        assert world.scim.post("/Users", entra.create_user(f"person{n}@contoso.com")).status_code == 201
+    Enterprise.objects.filter(pk=world.enterprise.pk).update(seats=10)
+
+
+def _more_seats(world: World) -> None:
+    Enterprise.objects.filter(pk=world.enterprise.pk).update(seats=20)
+
+
 SCENARIOS = [
     Scenario(
         "provisioning_silent",
@@ -118,6 +129,14 @@ SCENARIOS = [
         "http://127.0.0.1:8000/enterprise/contoso/members/#recently-deleted",
         _mass_deletion,
         _an_hour_later,
+    ),
+    Scenario(
+        "seats_nearly_full",
+        "Seats nearly full",
+        "9 of 10 seats are taken",
+        "http://127.0.0.1:8000/enterprise/contoso/#roles",
+        _seats_nearly_full,
+        _more_seats,
     ),
 ]
 

@@ -14,7 +14,7 @@ from enterprise.directory.models import Group, Member
 from enterprise.roles.selectors import admin_warning, enterprise_admins
 from enterprise.roles.services import enterprise_admin_groups_set
 from enterprise.sso.services import enterprise_admin_ensure, login_account_create
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db
@@ -275,3 +275,23 @@ def test_the_command_records_an_admin_it_makes(enterprise):
     enterprise_admin_ensure(enterprise=enterprise, email="bo@contoso.example", password=None)
 
     assert _audit(enterprise) == [("admin_granted", "bo@contoso.example by hand", "Plandisc support")]
+
+
+def test_support_gives_a_member_a_role_by_hand_in_the_django_admin(client, enterprise):
+    support = UserFactory(username="support@plandisc.example", is_staff=True, is_superuser=True)
+    member = MemberFactory(enterprise=enterprise, user_name="bo@contoso.example")
+    client.force_login(support)
+
+    response = client.post(
+        reverse("admin:directory_member_changelist"),
+        {"action": "role_by_hand_admin", "_selected_action": [member.pk]},
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    member.refresh_from_db()
+    assert member.role_by_hand == "admin"
+    audit = enterprise.audit_events.get(action="role_changed")
+    assert (audit.detail, audit.done_by) == (
+        "bo@contoso.example is now Admin (by hand)",
+        "support@plandisc.example",
+    )

@@ -31,4 +31,10 @@ def group_listing(enterprise: Enterprise) -> QuerySet[Group]:
 
 def recently_deleted_members(enterprise: Enterprise) -> QuerySet[Member]:
     """The members the identity provider deleted and that are kept for a restore, most recent first."""
-    return Member.recently_deleted.filter(enterprise=enterprise).order_by("-deleted_at", "-pk")
+    return (
+        Member.recently_deleted.filter(enterprise=enterprise)
+        .order_by("-deleted_at", "-pk")
+        .prefetch_related(
+            Prefetch("groups", queryset=Group.objects.order_by("display_name").only("display_name"))
+        )
+    )

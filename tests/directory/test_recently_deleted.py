@@ -9,12 +9,15 @@ from http import HTTPStatus
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from enterprise.activity.batch import batch
 from enterprise.activity.models import AuditEvent
 from enterprise.directory.models import Group, Member
 from enterprise.directory.tasks import deleted_members_purge
+from enterprise.roles.services import enterprise_admin_groups_set
+from enterprise.sso.services import login_account_create
 from tests.scim import entra
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +253,38 @@ def test_creating_a_member_is_still_one_insert_and_finding_one_still_two_selects
 
     assert created.status_code == HTTPStatus.CREATED
     assert found.json()["totalResults"] == 1
+
+
+@pytest.mark.parametrize("comes_back", ["restored by an admin", "created again by Entra"])
+def test_the_admin_role_a_group_gave_goes_with_the_deletion_and_comes_back_with_the_member(
+    comes_back, scim, enterprise, admin_session
+):
+    alex = scim.post("/Users", entra.create_user("alex@contoso.com", externalId="alex")).json()["id"]
+    account = login_account_create(enterprise=enterprise, name="alex@contoso.com", email="alex@contoso.com")
+    Member.objects.filter(scim_id=alex).update(user=account)
+    group_id = _in_group(scim, alex)
+    enterprise_admin_groups_set(enterprise=enterprise, groups=[Group.objects.get(scim_id=group_id)])
+    browser = Client()
+    browser.force_login(account)
+    assert browser.get("/enterprise/contoso/").status_code == HTTPStatus.OK
+
+    scim.delete(f"/Users/{alex}")
+    while_deleted = browser.get("/enterprise/contoso/").status_code
+    if comes_back == "restored by an admin":
+        _restore(admin_session, alex)
+    else:
+        assert (
+            scim.post("/Users", entra.create_user("alex@contoso.com", externalId="alex")).json()["id"] == alex
+        )
+
+    assert while_deleted == HTTPStatus.FORBIDDEN
+    assert browser.get("/enterprise/contoso/").status_code == HTTPStatus.OK
+    why = "restored" if comes_back == "restored by an admin" else "created again"
+    assert list(
+        enterprise.audit_events.filter(action__in=["admin_granted", "admin_revoked"])
+        .order_by("pk")
+        .values_list("action", "detail")
+    )[-2:] == [
+        ("admin_revoked", "alex@contoso.com through group Sales (deleted)"),
+        ("admin_granted", f"alex@contoso.com through group Sales ({why})"),
+    ]

@@ -7,13 +7,15 @@ XML only, never from the response itself. Nothing here touches the database; ent
 request and assertion ids and decides who gets in.
 
 pysaml2 (with xmlschema, which compiles the SAML schemas) costs a worker more CPU to import than the rest of
-the app together, and most workers never sign anyone in: they answer SCIM. So each function here imports the
-parts of pysaml2 it uses when it is first called, and a worker pays for them at its first sign-in.
+the app together, and most workers never sign anyone in: they answer SCIM. So the functions here import
+pysaml2 when first called (`_pysaml2`, once per process, under a lock: two threads of one worker importing it
+at the same moment could meet its circular imports half done), and a worker pays for it at its first sign-in.
 """
 
 import base64
 import binascii
 import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,6 +29,20 @@ CLAIM_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddres
 CLAIM_GIVEN_NAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
 CLAIM_SURNAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
 CLAIM_DISPLAY_NAME = "http://schemas.microsoft.com/identity/claims/displayname"
+
+
+_IMPORTING = threading.Lock()
+
+
+def _pysaml2() -> None:
+    """Import the parts of pysaml2 this module uses, once; the functions then name what they need."""
+    with _IMPORTING:
+        import saml2.attribute_converter  # noqa: F401
+        import saml2.client  # noqa: F401
+        import saml2.config  # noqa: F401
+        import saml2.mdstore  # noqa: F401
+        import saml2.metadata  # noqa: F401
+        import saml2.time_util  # noqa: F401
 
 
 class InvalidResponse(Exception):
@@ -50,6 +66,7 @@ class IdentityProvider:
 
 def read_idp_metadata(xml: str) -> IdentityProvider:
     """Read Entra's Federation Metadata XML. Raises ValueError with a message for the admin."""
+    _pysaml2()
     from cryptography import x509
     from saml2 import BINDING_HTTP_REDIRECT, SAMLError
     from saml2.attribute_converter import ac_factory
@@ -88,6 +105,7 @@ def read_idp_metadata(xml: str) -> IdentityProvider:
 def sp_config(connection: SsoConnection):
     """The service provider for one enterprise (a pysaml2 SPConfig), trusting only its identity provider's
     metadata."""
+    _pysaml2()
     from saml2 import BINDING_HTTP_POST
     from saml2.config import SPConfig
 
@@ -119,6 +137,7 @@ def sp_config(connection: SsoConnection):
 
 def sp_metadata(connection: SsoConnection) -> str:
     """Plandisc's SAML metadata for the enterprise (Entra: Basic SAML Configuration, Upload metadata file)."""
+    _pysaml2()
     from saml2.metadata import entity_descriptor
 
     return str(entity_descriptor(sp_config(connection)))
@@ -126,6 +145,7 @@ def sp_metadata(connection: SsoConnection) -> str:
 
 def authn_request(connection: SsoConnection, *, relay_state: str) -> tuple[str, str]:
     """An AuthnRequest for the enterprise's identity provider: its id, and the redirect URL carrying it."""
+    _pysaml2()
     from saml2 import BINDING_HTTP_REDIRECT
     from saml2.client import Saml2Client
 
@@ -161,6 +181,7 @@ def read_response(connection: SsoConnection, saml_response: str) -> Assertion:
     restriction naming this enterprise's entity id, the issuer, every bearer confirmation's Recipient and
     NotOnOrAfter, and a single InResponseTo.
     """
+    _pysaml2()
     from saml2 import BINDING_HTTP_POST
     from saml2.client import Saml2Client
     from saml2.saml import SCM_BEARER

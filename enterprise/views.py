@@ -8,6 +8,7 @@ import csv
 import uuid
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -393,30 +394,31 @@ def admin_groups(request: HttpRequest, slug: str) -> HttpResponse:
     return _back_to(slug, "admins")
 
 
-def _role_changed(request: HttpRequest, change, done: str) -> None:
-    """Make a role change, and say on the next page whether it was made or why not."""
+def _role_posted(request: HttpRequest, form: forms.Form, change, done: str) -> HttpResponse | None:
+    """Make the role change the posted form asks for (`change(role)`), and say on the next page whether it was
+    made or why not. A form that is not valid is a 400."""
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose one of Plandisc's roles.")
     try:
-        change()
+        change(form.cleaned_data["role"])
     except (ValidationError, SeatsExhausted) as exc:
         messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
     else:
         messages.success(request, done)
+    return None
 
 
 @login_required
 @require_POST
 def default_role(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
-    form = DefaultRoleForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest("Choose Admin, Editor or Viewer.")
-    role = form.cleaned_data["role"]
-    _role_changed(
+    refused = _role_posted(
         request,
-        lambda: enterprise_default_role_set(enterprise=enterprise, role=role, actor=request.user),
+        DefaultRoleForm(request.POST),
+        lambda role: enterprise_default_role_set(enterprise=enterprise, role=role, actor=request.user),
         "Default role saved.",
     )
-    return _back_to(slug, "roles")
+    return refused or _back_to(slug, "roles")
 
 
 @login_required
@@ -424,16 +426,13 @@ def default_role(request: HttpRequest, slug: str) -> HttpResponse:
 def member_role(request: HttpRequest, slug: str, scim_id: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     member = get_object_or_404(enterprise.members, scim_id=scim_id)
-    form = RoleForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest("Choose a role, or none.")
-    role = form.cleaned_data["role"]
-    _role_changed(
+    refused = _role_posted(
         request,
-        lambda: member_role_set(member=member, role=role, actor=request.user),
+        RoleForm(request.POST),
+        lambda role: member_role_set(member=member, role=role, actor=request.user),
         f"Role by hand saved for {member.user_name}.",
     )
-    return redirect(reverse("enterprise:members", args=[slug]) + f"#member-{member.scim_id}")
+    return refused or redirect(reverse("enterprise:members", args=[slug]) + f"#member-{member.scim_id}")
 
 
 @login_required
@@ -441,16 +440,13 @@ def member_role(request: HttpRequest, slug: str, scim_id: str) -> HttpResponse:
 def group_role(request: HttpRequest, slug: str, scim_id: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     group = get_object_or_404(enterprise.groups, scim_id=scim_id)
-    form = RoleForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest("Choose a role, or none.")
-    role = form.cleaned_data["role"]
-    _role_changed(
+    refused = _role_posted(
         request,
-        lambda: group_role_set(group=group, role=role, actor=request.user),
+        RoleForm(request.POST),
+        lambda role: group_role_set(group=group, role=role, actor=request.user),
         f"Role saved for group {group.display_name}.",
     )
-    return redirect(reverse("enterprise:members", args=[slug]) + f"#group-{group.scim_id}")
+    return refused or redirect(reverse("enterprise:members", args=[slug]) + f"#group-{group.scim_id}")
 
 
 CSV_COLUMNS = ["time", *ACTIVITY_FIELDS]

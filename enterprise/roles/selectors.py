@@ -19,18 +19,14 @@ from enterprise.models import Enterprise, Role
 SEATS_WARNING = 0.9
 
 
-def at_least(role: Role, member: str = "") -> Q:
-    """Members (or, with `member`, the rows whose `member` relation is one) with `role` or a higher one from
-    any source. Activeness is the caller's to add."""
-    roles = [r for r in Role if list(Role).index(r) >= list(Role).index(role)]
-    prefix = f"{member}__" if member else ""
-    in_group = GroupMembership.objects.filter(
-        member=OuterRef(f"{prefix}pk" if member else "pk"), group__role__in=roles
-    )
+def at_least(role: Role) -> Q:
+    """Members with `role` or a higher one from any source. Activeness is the caller's to add."""
+    roles = list(Role)[list(Role).index(role) :]
+    in_group = GroupMembership.objects.filter(member=OuterRef("pk"), group__role__in=roles)
     return (
-        Q(**{f"{prefix}app_role__in": roles})
-        | Q(**{f"{prefix}app_role": "", f"{prefix}enterprise__default_role__in": roles})
-        | Q(**{f"{prefix}role_by_hand__in": roles})
+        Q(app_role__in=roles)
+        | Q(app_role="", enterprise__default_role__in=roles)
+        | Q(role_by_hand__in=roles)
         | Q(Exists(in_group))
     )
 

@@ -37,7 +37,7 @@ def scim_status(enterprise: Enterprise, now: datetime) -> ScimStatus:
     members = enterprise.members.aggregate(
         active_count=Count("pk", filter=Q(active=True)), deactivated_count=Count("pk", filter=Q(active=False))
     )
-    events = provisioning_activity(enterprise)
+    events = provisioning_activity(enterprise, now=now)
     last = events.first()
     return ScimStatus(
         last_request=last,

@@ -132,6 +132,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PERIODIC_JOBS = {
     "enterprise.alerts.tasks.alerts_check": envint("ALERTS_CHECK_SECONDS", "300"),
     "enterprise.activity.tasks.provisioning_activity_prune": 24 * 3600,
+    "enterprise.activity.tasks.provisioning_partitions_create": 3600,
     "enterprise.sso.tasks.sso_records_prune": 3600,
     "enterprise.directory.tasks.deleted_members_purge": 3600,
 }

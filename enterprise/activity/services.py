@@ -3,12 +3,13 @@ Writes to an enterprise's activity: one row per SCIM or token request (written i
 enterprise.activity.batch), its retention, and the audit trail of who changed what.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
 
+from enterprise.activity import partitions
 from enterprise.activity.models import AuditEvent, ProvisioningEvent
 from enterprise.models import Enterprise
 
@@ -63,7 +64,8 @@ def provisioning_refusals_record(
     """
     detail = f"{refused} requests with an invalid token from {address} in the last minute"
     if event is not None:
-        ProvisioningEvent.objects.filter(pk=event.pk).update(detail=detail[:500])
+        # With its time, PostgreSQL looks in that one day's partition only.
+        ProvisioningEvent.objects.filter(pk=event.pk, created_at=event.created_at).update(detail=detail[:500])
         return event
     return ProvisioningEvent.objects.create(
         enterprise=enterprise, method="*", path="*", status=429, scim_type="", detail=detail[:500]
@@ -71,9 +73,29 @@ def provisioning_refusals_record(
 
 
 def provisioning_events_prune(*, older_than: timedelta) -> int:
-    """Delete provisioning activity older than `older_than`; returns how many rows went."""
-    deleted, _ = ProvisioningEvent.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    """
+    Delete provisioning activity older than `older_than`; returns how many rows went. On PostgreSQL whole
+    days go, each by dropping its partition, once the whole day is older (a row stays up to a day longer);
+    on SQLite, row by row.
+    """
+    before = timezone.now() - older_than
+    if connection.vendor == "postgresql":
+        return partitions.partitions_drop(before=before)
+    deleted, _ = ProvisioningEvent.objects.filter(created_at__lt=before).delete()
     return deleted
+
+
+def provisioning_partitions_make(*, now: datetime, retained: timedelta) -> list[str]:
+    """
+    On PostgreSQL, make the partitions of today and the days ahead (partitions.DAYS_AHEAD), and of the
+    retained days whose rows went to the DEFAULT partition for want of one; returns their names. SQLite has
+    no partitions: nothing to do.
+    """
+    if connection.vendor != "postgresql":
+        return []
+    today = now.astimezone(UTC).date()
+    ahead = [today + timedelta(days=n) for n in range(partitions.DAYS_AHEAD)]
+    return partitions.partitions_create(days=ahead + partitions.default_days(since=now - retained))
 
 
 def audit_record(

@@ -24,6 +24,7 @@ import psycopg
 from bench.server import ROOT, CpuMeter, Gunicorn, free_port
 
 TINY = {"users": 40, "groups": 4, "clients": 4, "sizes": "300:10,1000:200", "repeat": 10}
+TINY_HISTORY = {"history_rows": 20_000}
 
 
 def arguments() -> argparse.Namespace:
@@ -61,7 +62,16 @@ def arguments() -> argparse.Namespace:
         "--redis", default="redis://127.0.0.1:6379/0", help="the rate limit's cache (default %(default)s)"
     )
     parser.add_argument(
-        "--only", choices=["cycle", "sizes", "queries"], action="append", help="run only these tables"
+        "--only",
+        choices=["cycle", "sizes", "queries", "history"],
+        action="append",
+        help="run only these tables",
+    )
+    parser.add_argument(
+        "--history-rows",
+        type=int,
+        default=10_000_000,
+        help="provisioning activity rows in table 4, over 90 days (default %(default)s)",
     )
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"), help="default %(default)s")
     parser.add_argument(
@@ -70,11 +80,13 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--keep-database", action="store_true", help="leave the database behind for inspection"
     )
-    parser.add_argument("--tiny", action="store_true", help=f"a run of seconds, for CI: {TINY}")
+    parser.add_argument(
+        "--tiny", action="store_true", help=f"a run of seconds, for CI: {TINY | TINY_HISTORY}"
+    )
     args = parser.parse_args()
     if args.tiny:
-        vars(args).update(TINY)
-    args.only = args.only or ["cycle", "sizes", "queries"]
+        vars(args).update(TINY, **TINY_HISTORY)
+    args.only = args.only or ["cycle", "sizes", "queries", "history"]
     return args
 
 
@@ -177,6 +189,11 @@ def main() -> int:
             print(sections[-1], "\n", flush=True)
         if "queries" in args.only:
             sections.append(report.queries_table([s.size for s in seeded], *queries.count(seeded)))
+            print(sections[-1], "\n", flush=True)
+        if "history" in args.only:
+            from bench import history
+
+            sections.append(history.run(args.history_rows, args.repeat))
             print(sections[-1], "\n", flush=True)
     finally:
         from django.db import connections

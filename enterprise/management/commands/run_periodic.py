@@ -7,9 +7,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic jobs (PERIODIC_JOBS: alerts, pruning activity and single sign-on records, purging "
-        "deleted members) in this process, each once per period, for a machine without Redis or a Celery "
-        "worker: `make run` starts it beside the development server. Production runs them on Celery beat "
+        "Run the periodic jobs (PERIODIC_JOBS: alerts, pruning activity and single sign-on records, making "
+        "activity's partitions on PostgreSQL, purging deleted members) in this process, each once per "
+        "period, for a machine without Redis or a Celery worker: `make run` starts it beside the development "
+        "server. Production runs them on Celery beat "
         "and workers instead. --once runs every job once and stops."
     )
 

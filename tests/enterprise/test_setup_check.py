@@ -5,14 +5,24 @@ server (or to a port nobody listens on), DNS is the loopback server of tests/sso
 metadata is Entra's Federation Metadata XML with certificates made here.
 """
 
+import datetime
 import html
 import re
 import socket
+import ssl
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 import time_machine
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -164,6 +174,82 @@ def test_an_address_that_is_not_plandiscs_scim_service_is_a_problem(
         f"The address {live_server.url}/elsewhere does not lead to Plandisc's SCIM endpoint: it answered "
         "with HTTP status 404, which is not Plandisc's SCIM service.",
         SUPPORT,
+    )
+
+
+def _certificate(name: str, key, ca: x509.Certificate | None = None, ca_key=None) -> x509.Certificate:
+    """A CA's certificate (no `ca`) or a server certificate for localhost that the CA signs."""
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.subject if ca else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+    )
+    if ca is None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    else:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False
+        )
+    return builder.sign(ca_key or key, hashes.SHA256())
+
+
+@pytest.fixture
+def https_plandisc(tmp_path, monkeypatch) -> Iterator[str]:
+    """
+    Plandisc (Django's WSGI handler) served over https on loopback, with a certificate for localhost from a
+    certificate authority made here, which this process trusts (SSL_CERT_FILE) as a real one would be.
+    """
+    ca_key, server_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(2))
+    ca = _certificate("Plandisc test CA", ca_key)
+    server_certificate = _certificate("localhost", server_key, ca, ca_key)
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "server.pem").write_bytes(
+        server_certificate.public_bytes(serialization.Encoding.PEM)
+        + server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "server.pem")
+    server = ThreadedWSGIServer(("127.0.0.1", 0), WSGIRequestHandler)
+    server.set_app(WSGIHandler())
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://localhost:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_endpoint_over_https_is_ok(admin_session, enterprise, https_plandisc, settings):
+    settings.PLANDISC_BASE_URL = https_plandisc
+
+    assert check(admin_session, enterprise)[0] == (
+        "endpoint",
+        "ok",
+        f"Plandisc's SCIM endpoint answers over https at {https_plandisc}.",
+        "",
+    )
+
+
+def test_an_https_certificate_nobody_trusts_is_a_problem(
+    admin_session, enterprise, https_plandisc, settings, monkeypatch
+):
+    monkeypatch.delenv("SSL_CERT_FILE")
+    settings.PLANDISC_BASE_URL = https_plandisc
+
+    endpoint = check(admin_session, enterprise)[0]
+
+    assert endpoint[:2] == ("endpoint", "problem")
+    assert endpoint[2].startswith(
+        f"Plandisc's SCIM endpoint at {https_plandisc} could not be reached: [SSL: CERTIFICATE_VERIFY_FAILED]"
     )
 
 

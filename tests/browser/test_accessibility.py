@@ -4,7 +4,8 @@ English and in Danish: no violation whose impact is serious or critical. A failu
 rule id, impact, help and the elements it found.
 
 Danish is asked for as a Danish browser does (Accept-Language and locale da-DK) and with Django's language
-cookie. Where the project serves Danish (LocaleMiddleware), each page must say so in <html lang>.
+cookie. Where the project serves Danish (it offers "da" in LANGUAGES and picks each request's language), each
+page must say so in <html lang>; until then, "en".
 """
 
 from datetime import timedelta
@@ -72,7 +73,9 @@ class Audit:
 
 
 def _serves_danish() -> bool:
-    return "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
+    """Whether the project offers Danish and picks each request's language (LocaleMiddleware or its own)."""
+    picks = any("locale" in middleware.lower() for middleware in settings.MIDDLEWARE)
+    return picks and "da" in dict(settings.LANGUAGES)
 
 
 def _browser(chromium: Browser, site: str, language: str) -> Page:

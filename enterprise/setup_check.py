@@ -12,6 +12,7 @@ Nothing here writes; the page's re-verify button (enterprise.sso.services.sso_do
 on a domain whose record is gone. The outside calls (HTTP, DNS) run outside any transaction.
 """
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -101,13 +102,15 @@ def endpoint_line() -> Line:
     support = _("Ask Plandisc support: the address is Plandisc's own setting.")
     try:
         wrong = _scim_answer(url)
+    except http.client.HTTPException:
+        wrong = _("what answered does not speak HTTP")
+    # Refused, timed out, a certificate not trusted (URLError is an OSError), or no URL at all (ValueError).
     except (OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
         return Line(
             "endpoint",
             PROBLEM,
             _("Plandisc's SCIM endpoint at %(base)s could not be reached: %(reason)s.")
-            % {"base": base, "reason": reason},
+            % {"base": base, "reason": getattr(exc, "reason", exc)},
             support,
         )
     if wrong:

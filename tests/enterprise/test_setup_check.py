@@ -177,6 +177,30 @@ def test_an_address_that_is_not_plandiscs_scim_service_is_a_problem(
     )
 
 
+def test_a_server_that_does_not_speak_http_is_a_problem(admin_session, enterprise, settings):
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_garbage():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    settings.PLANDISC_BASE_URL = f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    endpoint = check(admin_session, enterprise)[0]
+
+    listener.close()
+    assert endpoint == (
+        "endpoint",
+        "problem",
+        f"The address {settings.PLANDISC_BASE_URL} does not lead to Plandisc's SCIM endpoint: what answered "
+        "does not speak HTTP.",
+        SUPPORT,
+    )
+
+
 def _certificate(name: str, key, ca: x509.Certificate | None = None, ca_key=None) -> x509.Certificate:
     """A CA's certificate (no `ca`) or a server certificate for localhost that the CA signs."""
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])

@@ -3,6 +3,8 @@ The Enterprise page's actions as a JSON API, for scripts and automation: session
 CSRF, the same permission rule (admins of the enterprise in the URL) and the same services as the page.
 """
 
+import dataclasses
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -24,6 +26,7 @@ from enterprise.roles.selectors import account_roles, admin_warning, enterprise_
 from enterprise.roles.services import enterprise_admin_groups_set
 from enterprise.selectors import scim_status
 from enterprise.services import enterprise_scim_toggle
+from enterprise.setup_check import setup_check
 
 
 class CredentialSerializer(serializers.ModelSerializer):
@@ -244,6 +247,16 @@ def activity(request: Request, slug: str) -> Response:
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(events, request)
     return paginator.get_paginated_response(ProvisioningEventSerializer(page, many=True).data)
+
+
+@api_view(["GET"])
+def setup_check_lines(request: Request, slug: str) -> Response:
+    """What "Check my setup" finds, checked now: one line per thing, each ok, warning or problem."""
+    enterprise = enterprise_for_admin(user=request.user, slug=slug)
+    lines = setup_check(enterprise, timezone.now())
+    response = Response({"lines": [dataclasses.asdict(line) for line in lines]})
+    add_never_cache_headers(response)
+    return response
 
 
 def _admins_body(enterprise) -> dict:

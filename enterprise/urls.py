@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("api/me/", api.me, name="api-me"),
     path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/setup-check/", views.setup_check_run, name="setup-check"),
     path("<slug:slug>/scim/token/", views.token_rotate, name="token-rotate"),
     path("<slug:slug>/scim/tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
     path("<slug:slug>/scim/provisioning/", views.scim_toggle, name="scim-toggle"),
@@ -47,6 +48,7 @@ urlpatterns = [
     path("<slug:slug>/api/scim/federation/", api.federation_save, name="api-federation-save"),
     path("<slug:slug>/api/scim/federation/revoke/", api.federation_revoke, name="api-federation-revoke"),
     path("<slug:slug>/api/scim/activity/", api.activity, name="api-activity"),
+    path("<slug:slug>/api/setup-check/", api.setup_check_lines, name="api-setup-check"),
     path("<slug:slug>/api/admins/", api.admins, name="api-admins"),
     path("<slug:slug>/api/admins/groups/", api.admin_groups, name="api-admin-groups"),
 ]

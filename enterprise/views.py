@@ -5,6 +5,7 @@ view. Every state change is one POST view that calls one service.
 """
 
 import csv
+import dataclasses
 import uuid
 from datetime import timedelta
 
@@ -84,6 +85,7 @@ from enterprise.roles.services import (
 )
 from enterprise.selectors import scim_status
 from enterprise.services import enterprise_scim_toggle
+from enterprise.setup_check import setup_check
 from enterprise.sso.forms import SsoConnectionForm, SsoDomainForm
 from enterprise.sso.middleware import SSO_MEMBER_SESSION_KEY
 from enterprise.sso.models import SsoConnection
@@ -171,6 +173,8 @@ def _render_detail(
             "federation_form": federation_form or FederationForm(initial=initial),
             "auth_method": _auth_method(oauth, plaintext, client_secret, federation_form),
             "sso": _sso_section(enterprise),
+            # Shown once, on the page the check redirected to.
+            "setup_check": request.session.pop(_setup_check_key(enterprise), None),
             **_admins_section(enterprise),
             **_alerts_section(request, enterprise),
         },
@@ -255,6 +259,21 @@ def _sso_section(enterprise: Enterprise) -> dict:
         "domain_form": SsoDomainForm(),
         "refusals": list(enterprise.sso_refusals.all()[:10]),
     }
+
+
+def _setup_check_key(enterprise: Enterprise) -> str:
+    return f"setup-check-{enterprise.pk}"
+
+
+@login_required
+@require_POST
+def setup_check_run(request: HttpRequest, slug: str) -> HttpResponse:
+    """Check what Plandisc can check of the enterprise's setup; the page it redirects to shows the lines."""
+    enterprise = _get_enterprise_for_admin(request, slug)
+    now = timezone.now()
+    lines = [dataclasses.asdict(line) for line in setup_check(enterprise, now)]
+    request.session[_setup_check_key(enterprise)] = {"checked_at": now.isoformat(), "lines": lines}
+    return _back_to(slug, "setup-check")
 
 
 @login_required

@@ -112,6 +112,7 @@ class AuditEvent(models.Model):
         DOMAIN_ADDED = "domain_added", "Email domain added"
         DOMAIN_VERIFIED = "domain_verified", "Email domain verified"
         DOMAIN_REMOVED = "domain_removed", "Email domain removed"
+        DOMAIN_UNVERIFIED = "domain_unverified", "Email domain unverified: its TXT record was gone"
         DOMAIN_RECLAIMED = "domain_reclaimed", "Email domain reclaimed by Plandisc support"
         ADMIN_GROUPS_CHANGED = "admin_groups_changed", "Admin groups changed"
         ADMIN_GRANTED = "admin_granted", "Enterprise admin role granted"

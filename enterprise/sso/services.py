@@ -139,9 +139,10 @@ def sso_domain_add(*, connection: SsoConnection, domain: str, actor: AbstractBas
 
 def sso_domain_verify(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> None:
     """
-    Look up the domain's TXT records and mark it verified when one is the claim's record. Raises
-    ValidationError, with a message for the admin, when the record is not there or DNS does not answer. The
-    lookup runs outside any transaction: it can take up to SSO_DNS_TIMEOUT_SECONDS.
+    Look up the domain's TXT records and mark it verified when one is the claim's record (a verified domain
+    stays verified). Raises ValidationError, with a message for the admin, when the record is not there (a
+    verified domain is then unverified: it stops routing sign-ins) or DNS does not answer (nothing changes).
+    The lookup runs outside any transaction: it can take up to SSO_DNS_TIMEOUT_SECONDS.
     """
     from enterprise.sso import dns_lookup  # dnspython, imported where a domain is checked
 
@@ -153,11 +154,28 @@ def sso_domain_verify(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> N
         ) from None
     # The token is no secret (the page shows it, DNS publishes it): a plain comparison will do.
     if domain.txt_record not in records:
+        if sso_domain_unverify(domain=domain, actor=actor):
+            raise ValidationError(
+                f"Plandisc did not find the TXT record on {domain.domain}, so it is no longer verified: "
+                "people with an address at it no longer go to your identity provider. Publish the record "
+                "and verify it again."
+            )
         raise ValidationError(
             f"Plandisc did not find the TXT record on {domain.domain}. Publish it at your DNS provider and "
             "try again; a new record can take a while to show."
         )
     sso_domain_mark_verified(domain=domain, actor=actor)
+
+
+@transaction.atomic
+def sso_domain_unverify(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> bool:
+    """A verified domain whose TXT record is gone stops routing sign-ins: it is unverified, with an audit
+    event. Returns whether it was verified. A DNS lookup that fails never gets here: it proves nothing."""
+    unverified = SsoDomain.objects.filter(pk=domain.pk, verified_at__isnull=False).update(verified_at=None)
+    domain.verified_at = None
+    if unverified:
+        _domain_audit(domain=domain, action=AuditEvent.Action.DOMAIN_UNVERIFIED, actor=actor)
+    return bool(unverified)
 
 
 @transaction.atomic

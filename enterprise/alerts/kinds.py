@@ -12,6 +12,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q
 from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
 
 from enterprise.activity.models import ProvisioningEvent
 from enterprise.credentials.federation import keys_unreachable
@@ -39,7 +40,7 @@ class Finding:
 @dataclass(frozen=True)
 class Kind:
     name: str  # stored in Alert.kind and AlertOptOut.kind
-    title: str  # "Provisioning silent"
+    title: str  # "Provisioning silent", in the reader's language (lazy)
     # What the page shows the admin who chooses which alerts to get.
     description: str
     url_name: str  # the page the email links to ("enterprise:detail" or "enterprise:members")
@@ -315,47 +316,49 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind(
             name="provisioning_silent",
-            title="Provisioning silent",
-            description="Your identity provider has stopped calling",
+            title=_("Provisioning silent"),
+            description=_("Your identity provider has stopped calling"),
             url_name="enterprise:detail",
             section="scim-status",
-            cleared="Your identity provider is calling again, or provisioning was turned off.",
+            cleared=_("Your identity provider is calling again, or provisioning was turned off."),
             find=provisioning_silent,
         ),
         Kind(
             name="failures_rising",
-            title="Failures rising",
-            description="Many provisioning requests fail",
+            title=_("Failures rising"),
+            description=_("Many provisioning requests fail"),
             url_name="enterprise:detail",
             section="activity",
-            cleared="Fewer than one in five requests failed in the last hour.",
+            cleared=_("Fewer than one in five requests failed in the last hour."),
             find=failures_rising,
         ),
         Kind(
             name="credential_expiring",
-            title="Credential expiring or gone",
-            description="A client secret or the SAML certificate expires, or no credential is left",
+            title=_("Credential expiring or gone"),
+            description=_("A client secret or the SAML certificate expires, or no credential is left"),
             url_name="enterprise:detail",
             section="scim",
-            cleared="The credentials are in order again.",
+            cleared=_("The credentials are in order again."),
             find=credential_expiring,
         ),
         Kind(
             name="mass_deprovisioning",
-            title="Mass deprovisioning",
-            description="Many people deactivated or deleted at once",
+            title=_("Mass deprovisioning"),
+            description=_("Many people deactivated or deleted at once"),
             url_name="enterprise:members",
             section="recently-deleted",
-            cleared="No more people are being deactivated or deleted in large numbers.",
+            cleared=_("No more people are being deactivated or deleted in large numbers."),
             find=mass_deprovisioning,
         ),
         Kind(
             name="seats_nearly_full",
-            title="Seats nearly full",
-            description="90 % of the seats you bought are taken",
+            title=_("Seats nearly full"),
+            # xgettext:no-python-format
+            description=_("90 % of the seats you bought are taken"),
             url_name="enterprise:detail",
             section="roles",
-            cleared="Fewer than 90 % of the seats are taken now.",
+            # xgettext:no-python-format
+            cleared=_("Fewer than 90 % of the seats are taken now."),
             find=seats_nearly_full,
         ),
     )

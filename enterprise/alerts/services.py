@@ -17,7 +17,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from enterprise.activity.models import AuditEvent
 from enterprise.activity.services import audit_record
@@ -103,8 +104,8 @@ def _recipients(n: int) -> str:
 
 
 def _email(enterprise: Enterprise, kind: Kind, alert: Alert, *, resolved: bool) -> int:
-    """Send the alert (or its resolution) to each recipient, text and HTML; returns how many it went to.
-    In words only, with a link to the page section: never a secret."""
+    """Send the alert (or its resolution) to each recipient, text and HTML, in the recipient's language;
+    returns how many it went to. In words only, with a link to the page section: never a secret."""
     recipients = alert_recipients(enterprise, kind.name)
     if not recipients:
         return 0
@@ -118,17 +119,24 @@ def _email(enterprise: Enterprise, kind: Kind, alert: Alert, *, resolved: bool) 
         "settings_link": f"{settings.PLANDISC_BASE_URL}{reverse('enterprise:detail', args=[enterprise.slug])}"
         "#alerts",
     }
-    subject = (
-        f"Resolved: {kind.title} for {enterprise.name}"
-        if resolved
-        else f"{kind.title} for {enterprise.name}: {alert.headline}"
-    )
-    text = render_to_string("alerts/email.txt", context)
-    html = render_to_string("alerts/email.html", context)
     messages = []
-    for address in recipients:
-        message = EmailMultiAlternatives(subject, text, to=[address])
-        message.attach_alternative(html, "text/html")
+    for address, language in recipients:
+        with translation.override(language):
+            if resolved:
+                subject = _("Resolved: %(title)s for %(name)s") % {
+                    "title": kind.title,
+                    "name": enterprise.name,
+                }
+            else:
+                subject = _("%(title)s for %(name)s: %(headline)s") % {
+                    "title": kind.title,
+                    "name": enterprise.name,
+                    "headline": alert.headline,
+                }
+            message = EmailMultiAlternatives(
+                subject, render_to_string("alerts/email.txt", context), to=[address]
+            )
+            message.attach_alternative(render_to_string("alerts/email.html", context), "text/html")
         messages.append(message)
     # One connection for all of them; an error raises, so the check is rolled back and tried again.
     get_connection(fail_silently=False).send_messages(messages)

@@ -1,8 +1,15 @@
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from enterprise.credentials.models import FederationTrust
 from enterprise.directory.models import Group
 from enterprise.models import Enterprise, Role
+
+# Choice labels in the page's language, worked out when the form is shown.
+_years = lazy(lambda n: ngettext("%(n)d year", "%(n)d years", n) % {"n": n}, str)
+_hours = lazy(lambda n: ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}, str)
 
 
 class ScimToggleForm(forms.Form):
@@ -10,14 +17,14 @@ class ScimToggleForm(forms.Form):
     off also says what happens to the people it provisioned."""
 
     enabled = forms.TypedChoiceField(
-        choices=[("true", "On"), ("false", "Off")], coerce=lambda value: value == "true"
+        choices=[("true", _("On")), ("false", _("Off"))], coerce=lambda value: value == "true"
     )
     members = forms.ChoiceField(
-        label="The people provisioning created",
+        label=_("The people provisioning created"),
         required=False,
         choices=[
-            ("keep", "Keep them active: manage them by hand from now on"),
-            ("deactivate", "Deactivate them all: they lose access at once"),
+            ("keep", _("Keep them active: manage them by hand from now on")),
+            ("deactivate", _("Deactivate them all: they lose access at once")),
         ],
     )
 
@@ -25,20 +32,20 @@ class ScimToggleForm(forms.Form):
         data = super().clean()
         if data.get("enabled") is False and not data.get("members"):
             raise forms.ValidationError(
-                "Choose whether the provisioned people stay active or are deactivated."
+                _("Choose whether the provisioned people stay active or are deactivated.")
             )
         return data
 
 
 class NotificationAddressForm(forms.Form):
-    notification_email = forms.EmailField(label="Notification address", required=False, max_length=254)
+    notification_email = forms.EmailField(label=_("Notification address"), required=False, max_length=254)
 
 
 class AlertKindsForm(forms.Form):
     """The kinds of alert the signed-in admin wants emails of."""
 
     kinds = forms.MultipleChoiceField(
-        label="Email me about", required=False, choices=[], widget=forms.CheckboxSelectMultiple
+        label=_("Email me about"), required=False, choices=[], widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, kinds: dict, **kwargs):
@@ -47,18 +54,18 @@ class AlertKindsForm(forms.Form):
 
 
 class MemberSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200, strip=True)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200, strip=True)
     state = forms.ChoiceField(
-        label="State",
+        label=_("State"),
         required=False,
-        choices=[("", "All"), ("active", "Active"), ("deactivated", "Deactivated")],
+        choices=[("", _("All")), ("active", _("Active")), ("deactivated", _("Deactivated"))],
     )
 
 
 class ClientSecretForm(forms.Form):
     years = forms.TypedChoiceField(
-        label="Expires after",
-        choices=[(1, "1 year"), (2, "2 years"), (3, "3 years")],
+        label=_("Expires after"),
+        choices=[(years, _years(years)) for years in (1, 2, 3)],
         coerce=int,
         initial=1,
     )
@@ -66,8 +73,8 @@ class ClientSecretForm(forms.Form):
 
 class TokenLifetimeForm(forms.Form):
     hours = forms.TypedChoiceField(
-        label="Access tokens work for",
-        choices=[(hours, f"{hours} hour{'s' if hours > 1 else ''}") for hours in range(1, 7)],
+        label=_("Access tokens work for"),
+        choices=[(hours, _hours(hours)) for hours in range(1, 7)],
         coerce=int,
     )
 
@@ -76,11 +83,11 @@ class FederationForm(forms.Form):
     """What Entra shows for a workload identity. With only the tenant id, the issuer and JWKS URL are Entra's
     for that tenant; both can be entered for other issuers."""
 
-    tenant_id = forms.UUIDField(label="Entra tenant ID", required=False)
-    issuer = forms.URLField(label="Issuer", required=False, max_length=500, assume_scheme="https")
+    tenant_id = forms.UUIDField(label=_("Entra tenant ID"), required=False)
+    issuer = forms.URLField(label=_("Issuer"), required=False, max_length=500, assume_scheme="https")
     jwks_url = forms.URLField(label="JWKS URL", required=False, max_length=500, assume_scheme="https")
-    subject = forms.CharField(label="Subject", max_length=255)
-    audience = forms.CharField(label="Audience", max_length=255)
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    audience = forms.CharField(label=_("Audience"), max_length=255)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -89,7 +96,7 @@ class FederationForm(forms.Form):
             data["issuer"] = data.get("issuer") or FederationTrust.ENTRA_ISSUER.format(tenant=tenant)
             data["jwks_url"] = data.get("jwks_url") or FederationTrust.ENTRA_JWKS_URL.format(tenant=tenant)
         if not (data.get("issuer") and data.get("jwks_url")):
-            raise forms.ValidationError("Enter the Entra tenant ID, or both the issuer and the JWKS URL.")
+            raise forms.ValidationError(_("Enter the Entra tenant ID, or both the issuer and the JWKS URL."))
         return data
 
 
@@ -97,7 +104,7 @@ class AdminGroupsForm(forms.Form):
     """The enterprise's groups whose active members are its admins."""
 
     groups = forms.ModelMultipleChoiceField(
-        label="Admin groups",
+        label=_("Admin groups"),
         queryset=Group.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -113,8 +120,8 @@ class AdminGroupsForm(forms.Form):
 class RoleForm(forms.Form):
     """A role given by hand to a member or by a group: one of Plandisc's roles, or none."""
 
-    role = forms.ChoiceField(label="Role", choices=[("", "No role")] + Role.choices, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=[("", _("No role")), *Role.choices], required=False)
 
 
 class DefaultRoleForm(forms.Form):
-    role = forms.ChoiceField(label="Default role", choices=Role.choices)
+    role = forms.ChoiceField(label=_("Default role"), choices=Role.choices)

@@ -4,15 +4,16 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
     """What a person may do in an enterprise, lowest first: Viewers read the plans shared with them, Editors
     create and edit plans, Admins also manage the enterprise. Admins and Editors take a seat."""
 
-    VIEWER = "viewer", "Viewer"
-    EDITOR = "editor", "Editor"
-    ADMIN = "admin", "Admin"
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    ADMIN = "admin", _("Admin")
 
     @classmethod
     def highest(cls, roles) -> "Role | None":
@@ -33,9 +34,9 @@ class Role(models.TextChoices):
     @property
     def description(self) -> str:
         return {
-            Role.VIEWER: "You can read the plans shared with you.",
-            Role.EDITOR: "You can create and edit plans.",
-            Role.ADMIN: "You can create and edit plans, and manage this enterprise in Plandisc.",
+            Role.VIEWER: _("You can read the plans shared with you."),
+            Role.EDITOR: _("You can create and edit plans."),
+            Role.ADMIN: _("You can create and edit plans, and manage this enterprise in Plandisc."),
         }[self]
 
 
@@ -82,3 +83,18 @@ class Enterprise(models.Model):
     def token_endpoint(self) -> str:
         """The absolute URL of the OAuth token endpoint: Entra's Token Endpoint (or Token URL)."""
         return settings.PLANDISC_BASE_URL + reverse("oauth-token", args=[self.public_id])
+
+
+class Profile(models.Model):
+    """What a person chose for themselves, whichever enterprise they sign in through: their language, so a
+    choice made on one device holds on every other (enterprise.language)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+    )
+    # "" until the person picks one: then the browser's language, or Entra's preferredLanguage, decides.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language or 'no language chosen'}"

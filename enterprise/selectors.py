@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 from enterprise.activity.models import ProvisioningEvent
 from enterprise.activity.selectors import provisioning_activity
@@ -100,6 +101,6 @@ def _describe(event: ProvisioningEvent) -> str:
 
 def time_ago(moment: datetime, now: datetime) -> str:
     if now - moment < timedelta(minutes=1):
-        return "just now"
+        return _("just now")
     # timesince joins number and unit with a no-break space; this text also goes out through the API.
-    return timesince(moment, now, depth=1).replace("\xa0", " ") + " ago"
+    return _("%(time)s ago") % {"time": timesince(moment, now, depth=1).replace("\xa0", " ")}

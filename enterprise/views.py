@@ -17,9 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -122,7 +123,7 @@ def home(request: HttpRequest) -> HttpResponse:
         # A member signed in through single sign-on: the page that says who they are, not a refusal.
         return redirect("sso:signed-in")
     if not enterprises:
-        raise PermissionDenied("You are not an admin of any enterprise.")
+        raise PermissionDenied(_("You are not an admin of any enterprise."))
     if len(enterprises) == 1:
         return redirect("enterprise:detail", slug=enterprises[0].slug)
     return render(request, "enterprise/choose.html", {"enterprises": enterprises})
@@ -225,13 +226,18 @@ def alert_address(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     form = NotificationAddressForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Enter an email address, or nothing to send alerts to the admins only.")
+        return HttpResponseBadRequest(
+            _("Enter an email address, or nothing to send alerts to the admins only.")
+        )
     address = form.cleaned_data["notification_email"]
     alert_settings_save(enterprise=enterprise, notification_email=address, actor=request.user)
     if address:
-        messages.success(request, f"Alerts go to {address} too, besides the admins who want them.")
+        messages.success(
+            request,
+            _("Alerts go to %(address)s too, besides the admins who want them.") % {"address": address},
+        )
     else:
-        messages.success(request, "Alerts go to the admins who want them only.")
+        messages.success(request, _("Alerts go to the admins who want them only."))
     return _back_to(slug, "alerts")
 
 
@@ -241,10 +247,10 @@ def alert_kinds(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     form = AlertKindsForm(request.POST, kinds=KINDS)
     if not form.is_valid():
-        return HttpResponseBadRequest("Choose among the kinds of alert.")
+        return HttpResponseBadRequest(_("Choose among the kinds of alert."))
     wanted = set(form.cleaned_data["kinds"])
     alert_opt_outs_set(enterprise=enterprise, user=request.user, kinds=set(KINDS) - wanted)
-    messages.success(request, "Your alert emails are saved.")
+    messages.success(request, _("Your alert emails are saved."))
     return _back_to(slug, "alerts")
 
 
@@ -293,7 +299,10 @@ def token_revoke(request: HttpRequest, slug: str, token_id: int) -> HttpResponse
     enterprise = _get_enterprise_for_admin(request, slug)
     token = scim_token_of(enterprise=enterprise, token_id=token_id)
     credentials.scim_token_revoke(token=token, actor=request.user)
-    messages.success(request, f"Token {token.hint} is revoked: requests that use it are refused from now on.")
+    messages.success(
+        request,
+        _("Token %(hint)s is revoked: requests that use it are refused from now on.") % {"hint": token.hint},
+    )
     return _back_to(slug, "scim-token")
 
 
@@ -305,8 +314,8 @@ def client_secret_create(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     form = ClientSecretForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Choose when the secret expires: after 1, 2 or 3 years.")
-    _, raw = credentials.client_secret_create(
+        return HttpResponseBadRequest(_("Choose when the secret expires: after 1, 2 or 3 years."))
+    _secret, raw = credentials.client_secret_create(
         enterprise=enterprise, years=form.cleaned_data["years"], actor=request.user
     )
     return _render_detail(request, enterprise, client_secret=raw)
@@ -319,7 +328,9 @@ def client_secret_revoke(request: HttpRequest, slug: str, secret_id: int) -> Htt
     secret = client_secret_of(enterprise=enterprise, secret_id=secret_id)
     credentials.client_secret_revoke(secret=secret, actor=request.user)
     messages.success(
-        request, f"Client secret {secret.hint} is revoked, and the access tokens it obtained end now."
+        request,
+        _("Client secret %(hint)s is revoked, and the access tokens it obtained end now.")
+        % {"hint": secret.hint},
     )
     return _back_to(slug, "scim-oauth")
 
@@ -330,10 +341,18 @@ def token_lifetime(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     form = TokenLifetimeForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Access tokens work for 1 to 6 hours.")
+        return HttpResponseBadRequest(_("Access tokens work for 1 to 6 hours."))
     hours = form.cleaned_data["hours"]
     credentials.access_token_lifetime_set(enterprise=enterprise, hours=hours, actor=request.user)
-    messages.success(request, f"Access tokens issued from now on work for {hours} hours.")
+    messages.success(
+        request,
+        ngettext(
+            "Access tokens issued from now on work for %(hours)d hour.",
+            "Access tokens issued from now on work for %(hours)d hours.",
+            hours,
+        )
+        % {"hours": hours},
+    )
     return _back_to(slug, "scim-oauth")
 
 
@@ -349,7 +368,7 @@ def federation_save(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Federation is set up: copy the values below into Entra.")
+            messages.success(request, _("Federation is set up: copy the values below into Entra."))
             return _back_to(slug, "scim-federation")
     return _render_detail(request, enterprise, federation_form=form, status=400)
 
@@ -359,7 +378,7 @@ def federation_save(request: HttpRequest, slug: str) -> HttpResponse:
 def federation_revoke(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     credentials.federation_trust_revoke(enterprise=enterprise, actor=request.user)
-    messages.success(request, "Federation is removed: the access tokens it obtained end now.")
+    messages.success(request, _("Federation is removed: the access tokens it obtained end now."))
     return _back_to(slug, "scim-federation")
 
 
@@ -370,8 +389,10 @@ def scim_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     form = ScimToggleForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(
-            "Say whether provisioning should be on (true) or off (false), and when off, whether its members "
-            "stay active (keep) or are deactivated (deactivate)."
+            _(
+                "Say whether provisioning should be on (true) or off (false), and when off, whether its "
+                "members stay active (keep) or are deactivated (deactivate)."
+            )
         )
     enabled = form.cleaned_data["enabled"]
     deactivate = form.cleaned_data["members"] == "deactivate"
@@ -379,18 +400,28 @@ def scim_toggle(request: HttpRequest, slug: str) -> HttpResponse:
         enterprise=enterprise, enabled=enabled, actor=request.user, deactivate_members=deactivate
     )
     if enabled:
-        messages.success(request, "Provisioning is on: your identity provider can create and update members.")
+        messages.success(
+            request, _("Provisioning is on: your identity provider can create and update members.")
+        )
     elif deactivate:
         messages.success(
             request,
-            f"Provisioning is off, and {deactivated} member{pluralize(deactivated)} deactivated: they lost "
-            "access at once. Requests from your identity provider are refused with 403.",
+            ngettext(
+                "Provisioning is off, and %(count)d member deactivated: they lost access at once. Requests "
+                "from your identity provider are refused with 403.",
+                "Provisioning is off, and %(count)d members deactivated: they lost access at once. Requests "
+                "from your identity provider are refused with 403.",
+                deactivated,
+            )
+            % {"count": deactivated},
         )
     else:
         messages.success(
             request,
-            "Provisioning is off: its members stay active and are yours to manage by hand. Requests from "
-            "your identity provider are refused with 403.",
+            _(
+                "Provisioning is off: its members stay active and are yours to manage by hand. Requests from "
+                "your identity provider are refused with 403."
+            ),
         )
     return _back_to(slug, "provisioning")
 
@@ -401,7 +432,7 @@ def admin_groups(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     form = AdminGroupsForm(request.POST, enterprise=enterprise)
     if not form.is_valid():
-        return HttpResponseBadRequest("Choose admin groups among this enterprise's groups.")
+        return HttpResponseBadRequest(_("Choose admin groups among this enterprise's groups."))
     try:
         enterprise_admin_groups_set(
             enterprise=enterprise, groups=list(form.cleaned_data["groups"]), actor=request.user
@@ -409,7 +440,7 @@ def admin_groups(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
-        messages.success(request, "Admin groups saved: their active members are admins from now on.")
+        messages.success(request, _("Admin groups saved: their active members are admins from now on."))
     return _back_to(slug, "admins")
 
 
@@ -417,7 +448,7 @@ def _role_posted(request: HttpRequest, form: forms.Form, change, done: str) -> H
     """Make the role change the posted form asks for (`change(role)`), and say on the next page whether it was
     made or why not. A form that is not valid is a 400."""
     if not form.is_valid():
-        return HttpResponseBadRequest("Choose one of Plandisc's roles.")
+        return HttpResponseBadRequest(_("Choose one of Plandisc's roles."))
     try:
         change(form.cleaned_data["role"])
     except (ValidationError, SeatsExhausted) as exc:
@@ -435,7 +466,7 @@ def default_role(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         DefaultRoleForm(request.POST),
         lambda role: enterprise_default_role_set(enterprise=enterprise, role=role, actor=request.user),
-        "Default role saved.",
+        _("Default role saved."),
     )
     return refused or _back_to(slug, "roles")
 
@@ -449,7 +480,7 @@ def member_role(request: HttpRequest, slug: str, scim_id: str) -> HttpResponse:
         request,
         RoleForm(request.POST),
         lambda role: member_role_set(member=member, role=role, actor=request.user),
-        f"Role by hand saved for {member.user_name}.",
+        _("Role by hand saved for %(name)s.") % {"name": member.user_name},
     )
     return refused or redirect(reverse("enterprise:members", args=[slug]) + f"#member-{member.scim_id}")
 
@@ -463,7 +494,7 @@ def group_role(request: HttpRequest, slug: str, scim_id: str) -> HttpResponse:
         request,
         RoleForm(request.POST),
         lambda role: group_role_set(group=group, role=role, actor=request.user),
-        f"Role saved for group {group.display_name}.",
+        _("Role saved for group %(name)s.") % {"name": group.display_name},
     )
     return refused or redirect(reverse("enterprise:members", args=[slug]) + f"#group-{group.scim_id}")
 
@@ -553,7 +584,9 @@ def member_restore_view(request: HttpRequest, slug: str, scim_id: uuid.UUID) -> 
     except SeatsExhausted as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{member.user_name} is restored: active again, with their groups.")
+        messages.success(
+            request, _("%(name)s is restored: active again, with their groups.") % {"name": member.user_name}
+        )
     return _back_to_members(slug)
 
 
@@ -566,7 +599,13 @@ def episode_restore(request: HttpRequest, slug: str, alert_id: int) -> HttpRespo
     members = list(episode_deleted_members(alert, timezone.now()))
     restored, refusals = members_restore(members=members, actor=request.user)
     messages.success(
-        request, f"{restored} member{pluralize(restored)} restored: active again, with their groups."
+        request,
+        ngettext(
+            "%(count)d member restored: active again, with their groups.",
+            "%(count)d members restored: active again, with their groups.",
+            restored,
+        )
+        % {"count": restored},
     )
     for refusal in refusals:
         messages.error(request, refusal)

@@ -53,11 +53,17 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "plandisc.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the language cookie (the switcher), else the browser's Accept-Language, else
+    # English.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Signs out single sign-on sessions of members who have been deactivated or deleted (enterprise.sso).
     "enterprise.sso.middleware.SsoSessionMiddleware",
+    # A signed-in person's own language (chosen with the switcher, or Entra's preferredLanguage at single
+    # sign-on) wins over the cookie and the browser: it follows them to every device.
+    "enterprise.language.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -166,7 +172,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "enterprise:home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# English and Danish (locale/da/LC_MESSAGES/django.po, compiled to django.mo in the repository).
+LANGUAGES = [("en", "English"), ("da", "Dansk")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -17,6 +17,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from plandisc.counters import cache_count
 from plandisc.http import client_address
@@ -48,10 +50,13 @@ class SignInThrottle:
 
 def refusal_message() -> str:
     minutes = math.ceil(settings.SIGN_IN_LOCKOUT_SECONDS / 60)
-    return (
-        f"Too many failed sign-in attempts. Sign-in from here is paused for {minutes} minutes; "
-        "please try again later."
-    )
+    return ngettext(
+        "Too many failed sign-in attempts. Sign-in from here is paused for %(minutes)d minute; please try "
+        "again later.",
+        "Too many failed sign-in attempts. Sign-in from here is paused for %(minutes)d minutes; please try "
+        "again later.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class ThrottledSignInMixin:
@@ -74,7 +79,7 @@ class ThrottledSignInMixin:
 class SignInForm(ThrottledSignInMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Your email and password didn't match. Please try again.",
+        "invalid_login": _("Your email and password didn't match. Please try again."),
     }
 
 

@@ -3,6 +3,7 @@ from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from enterprise.language import language_set
 from plandisc.signin import AdminSignInForm, SignInForm
 
 admin.site.login_form = AdminSignInForm
@@ -11,6 +12,7 @@ admin.site.login_form = AdminSignInForm
 # plandisc.health.HealthCheckMiddleware, before these.
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="enterprise:home", permanent=False)),
+    path("language/", language_set, name="set_language"),
     path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("enterprise/", include("enterprise.urls")),

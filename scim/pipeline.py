@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from enterprise.activity.batch import batch
 from enterprise.activity.models import ProvisioningEvent
@@ -66,7 +66,10 @@ class ScimMiddleware:
         match = SCIM_PATH.match(request.path_info)
         if match is None:
             return self.get_response(request)
-        return serve(request, match["public_id"], resources.normalize(match["rest"]))
+        # SCIM speaks English whatever page this thread served last: its errors end up in Entra's logs, and
+        # role names are matched and listed as Entra sends them.
+        with translation.override(settings.LANGUAGE_CODE):
+            return serve(request, match["public_id"], resources.normalize(match["rest"]))
 
 
 class Refused(Exception):

@@ -144,7 +144,7 @@ def _roles_canonical(schema: dict) -> None:
     README's manifest defines; Entra's default access (msiam_access, User) is accepted too."""
     roles = next(a for a in schema["attributes"] if a["name"] == "roles")
     value = next(s for s in roles["subAttributes"] if s["name"] == "value")
-    value["canonicalValues"] = [role.label for role in Role]
+    value["canonicalValues"] = [role.name.title() for role in Role]
     value["description"] = "Plandisc's role: Admin, Editor or Viewer (an Entra app role's value)."
 
 

@@ -12,6 +12,8 @@ from http import HTTPStatus
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enterprise.activity.models import ProvisioningEvent
 from enterprise.credentials.federation import keys_unreachable
@@ -39,7 +41,7 @@ class Finding:
 @dataclass(frozen=True)
 class Kind:
     name: str  # stored in Alert.kind and AlertOptOut.kind
-    title: str  # "Provisioning silent"
+    title: str  # "Provisioning silent", in the reader's language (lazy)
     # What the page shows the admin who chooses which alerts to get.
     description: str
     url_name: str  # the page the email links to ("enterprise:detail" or "enterprise:members")
@@ -68,13 +70,17 @@ def provisioning_silent(enterprise: Enterprise, now: datetime) -> Finding | None
     if last is None or now - last <= allowed:
         return None
     return Finding(
-        headline=f"Provisioning has been silent for {_ago(last, now)}",
+        headline=_("Provisioning has been silent for %(time)s") % {"time": _ago(last, now)},
         lines=[
-            f"Your identity provider last called Plandisc on {_at(last)}, {_ago(last, now)} ago.",
-            "Microsoft Entra ID calls about every 40 minutes while provisioning runs; Plandisc tells you "
-            f"when it has heard nothing for {_ago(now - allowed, now)}.",
+            _("Your identity provider last called Plandisc on %(moment)s, %(time)s ago.")
+            % {"moment": _at(last), "time": _ago(last, now)},
+            _(
+                "Microsoft Entra ID calls about every 40 minutes while provisioning runs; Plandisc tells you "
+                "when it has heard nothing for %(time)s."
+            )
+            % {"time": _ago(now - allowed, now)},
         ],
-        advice=(
+        advice=_(
             "In the Microsoft Entra admin center, open the Plandisc application and its Provisioning page. "
             "Check that provisioning is running (not stopped, and not in quarantine) and read the "
             "provisioning logs. Changes made in Entra meanwhile do not reach Plandisc."
@@ -92,18 +98,30 @@ FAILURE_SHARE, FAILURE_MINIMUM = 0.2, 10
 NORMAL_ANSWERS = Q(status=404, method__in=["GET", "DELETE"]) & ~Q(resource_id="")
 
 ADVICE_BY_STATUS = {
-    401: "Plandisc does not accept the credential Entra sends. Compare Entra's Admin Credentials with the "
-    "Enterprise page: a revoked or rotated SCIM token, or an expired client secret, is refused.",
-    403: "Provisioning is turned off in Plandisc, so every request is refused. Turn it on on the Enterprise "
-    "page, or stop provisioning in Entra.",
-    404: "Entra asks for people or groups Plandisc does not know. Restarting provisioning in Entra makes it "
-    "match everyone again.",
-    409: "Entra tries to create someone whose userName another member has. Check the attribute mappings "
-    "and the matching attribute in Entra.",
-    429: "Entra sends more requests than Plandisc's limit; it retries them later by itself.",
+    401: gettext_lazy(
+        "Plandisc does not accept the credential Entra sends. Compare Entra's Admin Credentials with the "
+        "Enterprise page: a revoked or rotated SCIM token, or an expired client secret, is refused."
+    ),
+    403: gettext_lazy(
+        "Provisioning is turned off in Plandisc, so every request is refused. Turn it on on the Enterprise "
+        "page, or stop provisioning in Entra."
+    ),
+    404: gettext_lazy(
+        "Entra asks for people or groups Plandisc does not know. Restarting provisioning in Entra makes it "
+        "match everyone again."
+    ),
+    409: gettext_lazy(
+        "Entra tries to create someone whose userName another member has. Check the attribute mappings "
+        "and the matching attribute in Entra."
+    ),
+    429: gettext_lazy("Entra sends more requests than Plandisc's limit; it retries them later by itself."),
 }
-ADVICE_CLIENT = "Plandisc refuses what Entra sends. Check the attribute mappings of the Plandisc application."
-ADVICE_SERVER = "Plandisc could not answer; Entra retries later. If this goes on, contact Plandisc support."
+ADVICE_CLIENT = gettext_lazy(
+    "Plandisc refuses what Entra sends. Check the attribute mappings of the Plandisc application."
+)
+ADVICE_SERVER = gettext_lazy(
+    "Plandisc could not answer; Entra retries later. If this goes on, contact Plandisc support."
+)
 
 
 def _reason(status: int, detail: str) -> str:
@@ -129,17 +147,21 @@ def failures_rising(enterprise: Enterprise, now: datetime) -> Finding | None:
     advice = []
     for row in top:
         status = row["status"]
-        text = ADVICE_BY_STATUS.get(status) or (ADVICE_SERVER if status >= 500 else ADVICE_CLIENT)
+        text = str(ADVICE_BY_STATUS.get(status) or (ADVICE_SERVER if status >= 500 else ADVICE_CLIENT))
         if text not in advice:
             advice.append(text)
     advice.append(
-        "Entra puts an application in quarantine (and then calls only once a day) when most of its requests "
-        "fail: fix the cause soon. The activity on the Enterprise page shows every failed request."
+        _(
+            "Entra puts an application in quarantine (and then calls only once a day) when most of its "
+            "requests fail: fix the cause soon. The activity on the Enterprise page shows every failed "
+            "request."
+        )
     )
     share = round(100 * failures / total)
     return Finding(
-        headline=f"{failures} of the last hour's {total} SCIM requests failed ({share} %)",
-        lines=["The most frequent reasons:", *lines],
+        headline=_("%(failures)d of the last hour's %(total)d SCIM requests failed (%(share)d %%)")
+        % {"failures": failures, "total": total, "share": share},
+        lines=[_("The most frequent reasons:"), *lines],
         advice=" ".join(advice),
         keys=frozenset({"failures"}),
     )
@@ -167,9 +189,16 @@ def credential_expiring(enterprise: Enterprise, now: datetime) -> Finding | None
             found.append(
                 (
                     f"secret:{last.pk}:{stage}",
-                    f"Your last live OAuth client secret (created {last.created_at:%d %b %Y}) expires on "
-                    f"{_at(last.expires_at)}, in {_ago(now, last.expires_at)}. Create a new one on the "
-                    "Enterprise page and paste it into Entra's Client Secret before then.",
+                    _(
+                        "Your last live OAuth client secret (created %(created)s) expires on %(moment)s, in "
+                        "%(time)s. Create a new one on the Enterprise page and paste it into Entra's Client "
+                        "Secret before then."
+                    )
+                    % {
+                        "created": f"{last.created_at:%d %b %Y}",
+                        "moment": _at(last.expires_at),
+                        "time": _ago(now, last.expires_at),
+                    },
                 )
             )
     connection = SsoConnection.objects.filter(
@@ -179,15 +208,20 @@ def credential_expiring(enterprise: Enterprise, now: datetime) -> Finding | None
         expires = connection.certificate_expires_at
         stage = _stage(expires - now, CERTIFICATE_STAGES)
         if stage is not None:
-            when = f"expired on {_at(expires)}" if expires <= now else f"expires on {_at(expires)}"
-            found.append(
-                (
-                    f"certificate:{expires:%Y%m%d}:{stage}",
-                    f"Entra's SAML signing certificate {when}; then nobody can sign in with single sign-on. "
-                    "In Entra, make a new certificate active, download the Federation Metadata XML and "
-                    "upload it on the Enterprise page.",
+            line = (
+                _(
+                    "Entra's SAML signing certificate expired on %(moment)s; then nobody can sign in with "
+                    "single sign-on. In Entra, make a new certificate active, download the Federation "
+                    "Metadata XML and upload it on the Enterprise page."
+                )
+                if expires <= now
+                else _(
+                    "Entra's SAML signing certificate expires on %(moment)s; then nobody can sign in with "
+                    "single sign-on. In Entra, make a new certificate active, download the Federation "
+                    "Metadata XML and upload it on the Enterprise page."
                 )
             )
+            found.append((f"certificate:{expires:%Y%m%d}:{stage}", line % {"moment": _at(expires)}))
     had_one = (
         ScimToken.objects.filter(enterprise=enterprise).exists()
         or ClientSecret.objects.filter(client__enterprise=enterprise).exists()
@@ -197,9 +231,11 @@ def credential_expiring(enterprise: Enterprise, now: datetime) -> Finding | None
         found.append(
             (
                 "no-credential",
-                "No credential lets your identity provider in any more: the last SCIM token, client secret "
-                "or federation trust has expired or been revoked, so every provisioning request fails. "
-                "Create one on the Enterprise page and paste it into Entra's Admin Credentials.",
+                _(
+                    "No credential lets your identity provider in any more: the last SCIM token, client "
+                    "secret or federation trust has expired or been revoked, so every provisioning request "
+                    "fails. Create one on the Enterprise page and paste it into Entra's Admin Credentials."
+                ),
             )
         )
     for trust in FederationTrust.objects.live().filter(client__enterprise=enterprise):
@@ -208,28 +244,33 @@ def credential_expiring(enterprise: Enterprise, now: datetime) -> Finding | None
             found.append(
                 (
                     f"federation:{trust.pk}",
-                    f"Federation: {problem} Entra's token requests are refused while Plandisc cannot read "
-                    "the keys. Check the issuer and JWKS URL on the Enterprise page.",
+                    _(
+                        "Federation: %(problem)s Entra's token requests are refused while Plandisc cannot "
+                        "read the keys. Check the issuer and JWKS URL on the Enterprise page."
+                    )
+                    % {"problem": problem},
                 )
             )
     if not found:
         return None
     if len(found) == 1:
         headline = {
-            "secret": "Your OAuth client secret expires soon",
-            "certificate": "Entra's SAML signing certificate expires soon",
-            "no-credential": "No live credential: provisioning requests fail",
-            "federation": "Federation keys cannot be fetched",
+            "secret": _("Your OAuth client secret expires soon"),
+            "certificate": _("Entra's SAML signing certificate expires soon"),
+            "no-credential": _("No live credential: provisioning requests fail"),
+            "federation": _("Federation keys cannot be fetched"),
         }[found[0][0].split(":")[0]]
         if found[0][0].startswith("certificate") and connection.certificate_expired(now):
-            headline = "Entra's SAML signing certificate has expired"
+            headline = _("Entra's SAML signing certificate has expired")
     else:
-        headline = f"{len(found)} problems with credentials"
+        headline = _("%(count)d problems with credentials") % {"count": len(found)}
     return Finding(
         headline=headline,
-        lines=[line for _, line in found],
-        advice="Nothing secret is in this email: the Enterprise page shows each credential and its expiry.",
-        keys=frozenset(key for key, _ in found),
+        lines=[line for _key, line in found],
+        advice=_(
+            "Nothing secret is in this email: the Enterprise page shows each credential and its expiry."
+        ),
+        keys=frozenset(key for key, _line in found),
     )
 
 
@@ -263,23 +304,46 @@ def mass_deprovisioning(enterprise: Enterprise, now: datetime) -> Finding | None
             names[action].append(label)
     credentials = sorted(set(events.exclude(credential="").values_list("credential", flat=True)))
     lines = [
-        f"{people} of the {before} people who were active an hour ago were deactivated or deleted "
-        f"({round(100 * people / before)} %)."
+        _(
+            "%(people)d of the %(before)d people who were active an hour ago were deactivated or deleted "
+            "(%(share)d %%)."
+        )
+        % {"people": people, "before": before, "share": round(100 * people / before)}
     ]
-    for action, verb in ((Action.DELETED, "Deleted"), (Action.DEACTIVATED, "Deactivated")):
+    for action, verb in ((Action.DELETED, _("Deleted")), (Action.DEACTIVATED, _("Deactivated"))):
         listed = names[action]
         if listed:
-            more = f", and {len(listed) - NAMES_LISTED} more" if len(listed) > NAMES_LISTED else ""
-            lines.append(f"{verb} ({len(listed)}): {', '.join(listed[:NAMES_LISTED])}{more}.")
-    by = f" through {', '.join(credentials)}" if credentials else ""
-    lines.append(
-        f"By {span['requests']} SCIM requests from your identity provider{by}, between "
-        f"{span['first']:%H:%M} and {span['last']:%H:%M} UTC on {span['last']:%d %b %Y}."
-    )
+            shown = ", ".join(listed[:NAMES_LISTED])
+            if len(listed) > NAMES_LISTED:
+                more = len(listed) - NAMES_LISTED
+                shown = _("%(names)s, and %(more)d more") % {"names": shown, "more": more}
+            lines.append(f"{verb} ({len(listed)}): {shown}.")
+    moments = {
+        "requests": span["requests"],
+        "first": f"{span['first']:%H:%M}",
+        "last": f"{span['last']:%H:%M}",
+        "day": f"{span['last']:%d %b %Y}",
+    }
+    if credentials:
+        lines.append(
+            _(
+                "By %(requests)d SCIM requests from your identity provider through %(credentials)s, between "
+                "%(first)s and %(last)s UTC on %(day)s."
+            )
+            % {**moments, "credentials": ", ".join(credentials)}
+        )
+    else:
+        lines.append(
+            _(
+                "By %(requests)d SCIM requests from your identity provider, between %(first)s and %(last)s "
+                "UTC on %(day)s."
+            )
+            % moments
+        )
     return Finding(
-        headline=f"{people} people deactivated or deleted within an hour",
+        headline=_("%(people)d people deactivated or deleted within an hour") % {"people": people},
         lines=lines,
-        advice=(
+        advice=_(
             "If this was not meant to happen (a scoping filter or an assignment changed in Entra), correct "
             "it in Entra before its next cycle. Deleted people are kept as recently deleted: on the members "
             "page one action restores every deletion of this episode. Entra activates deactivated people "
@@ -296,13 +360,14 @@ def seats_nearly_full(enterprise: Enterprise, now: datetime) -> Finding | None:
     if not taken.nearly_full:
         return None
     return Finding(
-        headline=f"{taken.used} of {taken.licensed} seats are taken",
+        headline=_("%(used)d of %(licensed)d seats are taken")
+        % {"used": taken.used, "licensed": taken.licensed},
         lines=[
-            f"Admins: {taken.admins}",
-            f"Editors: {taken.editors}",
-            f"Viewers, who take no seat: {taken.viewers}",
+            _("Admins: %(count)d") % {"count": taken.admins},
+            _("Editors: %(count)d") % {"count": taken.editors},
+            _("Viewers, who take no seat: %(count)d") % {"count": taken.viewers},
         ],
-        advice=(
+        advice=_(
             "When no seat is free, Plandisc refuses new Admins and Editors from Entra. Ask Plandisc for more "
             "seats, or make someone a Viewer."
         ),
@@ -315,47 +380,51 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind(
             name="provisioning_silent",
-            title="Provisioning silent",
-            description="Your identity provider has stopped calling",
+            title=gettext_lazy("Provisioning silent"),
+            description=gettext_lazy("Your identity provider has stopped calling"),
             url_name="enterprise:detail",
             section="scim-status",
-            cleared="Your identity provider is calling again, or provisioning was turned off.",
+            cleared=gettext_lazy("Your identity provider is calling again, or provisioning was turned off."),
             find=provisioning_silent,
         ),
         Kind(
             name="failures_rising",
-            title="Failures rising",
-            description="Many provisioning requests fail",
+            title=gettext_lazy("Failures rising"),
+            description=gettext_lazy("Many provisioning requests fail"),
             url_name="enterprise:detail",
             section="activity",
-            cleared="Fewer than one in five requests failed in the last hour.",
+            cleared=gettext_lazy("Fewer than one in five requests failed in the last hour."),
             find=failures_rising,
         ),
         Kind(
             name="credential_expiring",
-            title="Credential expiring or gone",
-            description="A client secret or the SAML certificate expires, or no credential is left",
+            title=gettext_lazy("Credential expiring or gone"),
+            description=gettext_lazy(
+                "A client secret or the SAML certificate expires, or no credential is left"
+            ),
             url_name="enterprise:detail",
             section="scim",
-            cleared="The credentials are in order again.",
+            cleared=gettext_lazy("The credentials are in order again."),
             find=credential_expiring,
         ),
         Kind(
             name="mass_deprovisioning",
-            title="Mass deprovisioning",
-            description="Many people deactivated or deleted at once",
+            title=gettext_lazy("Mass deprovisioning"),
+            description=gettext_lazy("Many people deactivated or deleted at once"),
             url_name="enterprise:members",
             section="recently-deleted",
-            cleared="No more people are being deactivated or deleted in large numbers.",
+            cleared=gettext_lazy("No more people are being deactivated or deleted in large numbers."),
             find=mass_deprovisioning,
         ),
         Kind(
             name="seats_nearly_full",
-            title="Seats nearly full",
-            description="90 % of the seats you bought are taken",
+            title=gettext_lazy("Seats nearly full"),
+            # xgettext:no-python-format
+            description=gettext_lazy("90 % of the seats you bought are taken"),
             url_name="enterprise:detail",
             section="roles",
-            cleared="Fewer than 90 % of the seats are taken now.",
+            # xgettext:no-python-format
+            cleared=gettext_lazy("Fewer than 90 % of the seats are taken now."),
             find=seats_nearly_full,
         ),
     )

@@ -2,13 +2,14 @@
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
 from enterprise.alerts.kinds import KINDS
 from enterprise.alerts.models import Alert, AlertOptOut, AlertSettings
 from enterprise.directory.models import Member
-from enterprise.models import Enterprise
+from enterprise.models import Enterprise, Profile
 from enterprise.roles.selectors import enterprise_admins
 
 
@@ -36,18 +37,29 @@ def _address(user: AbstractBaseUser) -> str:
     return user.email or (username if "@" in username else "")
 
 
-def alert_recipients(enterprise: Enterprise, kind: str) -> list[str]:
-    """The enterprise's admins who have not opted out of `kind`, then the notification address; each once."""
+def alert_recipients(enterprise: Enterprise, kind: str) -> list[tuple[str, str]]:
+    """The enterprise's admins who have not opted out of `kind`, then the notification address; each once,
+    with the language their email is written in: the one the admin chose for themselves, else the first one
+    an admin of the enterprise chose (the notification address too), else English."""
+    admins = enterprise_admins(enterprise)
     opted_out = set(
         AlertOptOut.objects.filter(enterprise=enterprise, kind=kind).values_list("user", flat=True)
     )
-    addresses = [_address(a.user) for a in enterprise_admins(enterprise) if a.user.pk not in opted_out]
-    addresses.append(notification_email(enterprise))
+    chosen = dict(
+        Profile.objects.filter(user__in=[a.user for a in admins])
+        .exclude(language="")
+        .values_list("user", "language")
+    )
+    fallback = next((chosen[a.user.pk] for a in admins if a.user.pk in chosen), settings.LANGUAGE_CODE)
+    addresses = [
+        (_address(a.user), chosen.get(a.user.pk, fallback)) for a in admins if a.user.pk not in opted_out
+    ]
+    addresses.append((notification_email(enterprise), fallback))
     seen, recipients = set(), []
-    for address in addresses:
+    for address, language in addresses:
         if address and address.lower() not in seen:
             seen.add(address.lower())
-            recipients.append(address)
+            recipients.append((address, language))
     return recipients
 
 

@@ -17,7 +17,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from enterprise.activity.models import AuditEvent
 from enterprise.activity.services import audit_record
@@ -52,8 +53,11 @@ def enterprise_alerts_check(*, enterprise: Enterprise, now: datetime | None = No
     now = now or timezone.now()
     Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
     sent = 0
-    for kind in KINDS.values():
-        sent += _check(enterprise, kind, kind.find(enterprise, now), now)
+    # What is stored (the page's banners, the audit trail) is in English, whichever request runs the check;
+    # each email is then written in its recipient's language (_email).
+    with translation.override(settings.LANGUAGE_CODE):
+        for kind in KINDS.values():
+            sent += _check(enterprise, kind, kind.find(enterprise, now), now)
     return sent
 
 
@@ -65,7 +69,7 @@ def _check(enterprise: Enterprise, kind: Kind, finding: Finding | None, now: dat
         alert.resolved_at = now
         sent = 0
         if alert.sent_at is not None:
-            sent = _email(enterprise, kind, alert, resolved=True)
+            sent = _email(enterprise, kind, alert, now, resolved=True)
             alert.resolved_sent_at = now
             audit_record(
                 enterprise=enterprise,
@@ -81,7 +85,7 @@ def _check(enterprise: Enterprise, kind: Kind, finding: Finding | None, now: dat
     alert.since = alert.since or finding.since
     sent = 0
     if set(alert.keys) - set(alert.sent_keys) and not _emailed_lately(enterprise, kind, now):
-        sent = _email(enterprise, kind, alert, resolved=False)
+        sent = _email(enterprise, kind, alert, now, resolved=False)
         alert.sent_at = now
         alert.sent_keys = sorted(set(alert.sent_keys) | set(alert.keys))
         audit_record(
@@ -102,9 +106,11 @@ def _recipients(n: int) -> str:
     return f"{n} recipient{'s' if n != 1 else ''}" if n else "nobody (no admin address)"
 
 
-def _email(enterprise: Enterprise, kind: Kind, alert: Alert, *, resolved: bool) -> int:
-    """Send the alert (or its resolution) to each recipient, text and HTML; returns how many it went to.
-    In words only, with a link to the page section: never a secret."""
+def _email(enterprise: Enterprise, kind: Kind, alert: Alert, now: datetime, *, resolved: bool) -> int:
+    """Send the alert (or its resolution) to each recipient, text and HTML, in the recipient's language;
+    returns how many it went to. In words only, with a link to the page section: never a secret. The finding
+    is worked out again in each other language (the same condition, in the reader's words); a resolution
+    quotes the stored English headline."""
     recipients = alert_recipients(enterprise, kind.name)
     if not recipients:
         return 0
@@ -118,17 +124,32 @@ def _email(enterprise: Enterprise, kind: Kind, alert: Alert, *, resolved: bool) 
         "settings_link": f"{settings.PLANDISC_BASE_URL}{reverse('enterprise:detail', args=[enterprise.slug])}"
         "#alerts",
     }
-    subject = (
-        f"Resolved: {kind.title} for {enterprise.name}"
-        if resolved
-        else f"{kind.title} for {enterprise.name}: {alert.headline}"
-    )
-    text = render_to_string("alerts/email.txt", context)
-    html = render_to_string("alerts/email.html", context)
-    messages = []
-    for address in recipients:
-        message = EmailMultiAlternatives(subject, text, to=[address])
-        message.attach_alternative(html, "text/html")
+    messages, shown = [], {settings.LANGUAGE_CODE: alert}
+    for address, language in recipients:
+        with translation.override(language):
+            if language not in shown:
+                finding = None if resolved else kind.find(enterprise, now)
+                shown[language] = (
+                    Alert(headline=finding.headline, lines=finding.lines, advice=finding.advice)
+                    if finding
+                    else alert
+                )
+            context["alert"] = shown[language]
+            if resolved:
+                subject = _("Resolved: %(title)s for %(name)s") % {
+                    "title": kind.title,
+                    "name": enterprise.name,
+                }
+            else:
+                subject = _("%(title)s for %(name)s: %(headline)s") % {
+                    "title": kind.title,
+                    "name": enterprise.name,
+                    "headline": shown[language].headline,
+                }
+            message = EmailMultiAlternatives(
+                subject, render_to_string("alerts/email.txt", context), to=[address]
+            )
+            message.attach_alternative(render_to_string("alerts/email.html", context), "text/html")
         messages.append(message)
     # One connection for all of them; an error raises, so the check is rolled back and tried again.
     get_connection(fail_silently=False).send_messages(messages)

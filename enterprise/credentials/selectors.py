@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from enterprise.activity.models import ProvisioningEvent
 from enterprise.credentials.models import ClientSecret, FederationTrust, OAuthClient, ScimToken
@@ -48,10 +49,10 @@ def oauth_settings(enterprise: Enterprise, now: datetime) -> OAuthSettings:
     if secrets:
         last_expiry = max(secret.expires_at for secret in secrets)
         if last_expiry - now < ClientSecret.EXPIRY_WARNING:
-            warning = (
-                f"Your last live client secret expires on {last_expiry:%Y-%m-%d %H:%M} UTC. Create a new one "
-                "and paste it into Entra's Client Secret before then, or provisioning stops."
-            )
+            warning = _(
+                "Your last live client secret expires on {moment} UTC. Create a new one and paste it into "
+                "Entra's Client Secret before then, or provisioning stops."
+            ).format(moment=f"{last_expiry:%Y-%m-%d %H:%M}")
     return OAuthSettings(
         client=client,
         secrets=secrets,

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enterprise.activity.models import AuditEvent
 from enterprise.activity.services import audit_record
@@ -197,13 +198,15 @@ def federation_trust_save(
     values = {name: value.strip() for name, value in values.items()}
     missing = [name.replace("_", " ") for name, value in values.items() if not value]
     if missing:
-        raise ValidationError(f"Enter the {', '.join(missing)}.")
+        raise ValidationError(_("Enter the {names}.").format(names=", ".join(missing)))
     from enterprise.credentials import federation
 
     try:
         federation.vetted_address(values["jwks_url"])
     except federation.UnsafeUrl as exc:
-        raise ValidationError(f"Plandisc cannot read keys from {values['jwks_url']}: {exc}") from None
+        raise ValidationError(
+            _("Plandisc cannot read keys from {url}: {problem}").format(url=values["jwks_url"], problem=exc)
+        ) from None
     client = oauth_client_of(enterprise=enterprise)
     if client.federation_trusts.live().update(revoked_at=timezone.now(), revoked_by=actor):
         enterprise_credentials_changed(enterprise=enterprise)

@@ -24,9 +24,9 @@ def app_role_of(roles: list[dict]) -> str:
         value = str(role.get("value") or "").strip()
         if not value or value.lower() in DEFAULT_ACCESS:
             continue
-        match = next((r for r in Role if value.lower() in (r.value, r.label.lower())), None)
+        match = next((r for r in Role if value.lower() == r.value), None)
         if match is None:
-            accepted = ", ".join(r.label for r in Role)
+            accepted = ", ".join(r.name.title() for r in Role)
             raise ValidationError(
                 f"Plandisc has no role '{value[:64]}'. Its roles are {accepted}; Entra's default access "
                 "(msiam_access, User) gives the enterprise's default role."
@@ -275,6 +275,15 @@ class Member(ProvisionedResource):
 
     def __str__(self) -> str:
         return self.user_name
+
+    @property
+    def language(self) -> str:
+        """Plandisc's language for Entra's preferredLanguage: Danish for "da" and "da-…" in any case,
+        English for any other; "" when Entra sends none."""
+        preferred = self.preferred_language.strip().lower().replace("_", "-")
+        if not preferred:
+            return ""
+        return "da" if preferred.split("-")[0] == "da" else "en"
 
     def set_profile(self, profile: dict) -> None:
         """Store `profile` and copy it into the columns. A profile without `active` is an active member."""

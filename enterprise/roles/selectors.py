@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from enterprise.directory.models import GroupMembership, Member
 from enterprise.models import Enterprise, Role
@@ -56,8 +57,17 @@ def enterprise_for_admin(*, user: AbstractBaseUser | AnonymousUser, slug: str) -
     """The enterprise with this slug if `user` administers it. Anyone else gets 403, existing or not."""
     enterprise = administered_enterprises(user).filter(slug=slug).first()
     if enterprise is None:
-        raise PermissionDenied("You are not an admin of this enterprise.")
+        raise PermissionDenied(_("You are not an admin of this enterprise."))
     return enterprise
+
+
+def _source_words(source: str) -> str:
+    """A role's source ("app role", "default role", "by hand", "group Sales") in the page's language."""
+    if source.startswith("group "):
+        return _("group %(name)s") % {"name": source.removeprefix("group ")}
+    return {"app role": _("app role"), "default role": _("default role"), "by hand": _("by hand")}.get(
+        source, source
+    )
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,8 @@ class MemberRole:
 
     @property
     def source(self) -> str:
-        return ", ".join(self.sources)
+        """The sources in the page's language."""
+        return ", ".join(_source_words(source) for source in self.sources)
 
     def __str__(self) -> str:
         return f"{self.role.label} ({self.source})" if self.role else "No access (deactivated)"
@@ -178,8 +189,10 @@ class EnterpriseAdmin:
     def source(self) -> str:
         """ "By hand", "Through group Admins", "By hand; through group Admins, through group Owners",
         "Through app role"."""
-        parts = (["By hand"] if self.by_hand else []) + [f"through group {g}" for g in self.groups]
-        text = "; ".join(parts + (["through app role"] if self.app_role else []))
+        parts = ([_("By hand")] if self.by_hand else []) + [
+            _("through group %(name)s") % {"name": g} for g in self.groups
+        ]
+        text = "; ".join(parts + ([_("through app role")] if self.app_role else []))
         return text[:1].upper() + text[1:]
 
 
@@ -208,12 +221,12 @@ def enterprise_admins(enterprise: Enterprise) -> list[EnterpriseAdmin]:
 def admin_warning(admins: list[EnterpriseAdmin]) -> str:
     """What the page says when the enterprise's admins are at the identity provider's mercy, or gone."""
     if not admins:
-        return (
+        return _(
             "No admin remains: nobody can manage this enterprise. Add someone to an admin group in Entra, "
             "or ask Plandisc support."
         )
     if not any(admin.by_hand for admin in admins):
-        return (
+        return _(
             "Every admin comes from an Entra group or app role: if Entra removes them all, nobody can "
             "manage this enterprise until someone is added again."
         )

@@ -12,6 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from enterprise.activity.models import AuditEvent
 from enterprise.activity.services import audit_record
@@ -62,8 +64,10 @@ def _seats_checked(*, enterprise_id: int, role: Role) -> None:
     taken = Member.objects.filter(selectors.at_least(Role.EDITOR), enterprise_id=enterprise_id, active=True)
     if taken.count() > licensed:
         raise SeatsExhausted(
-            f"Plandisc has no free {role.label} seat: {licensed} of {licensed} used. Ask your Plandisc admin "
-            "for more seats, or make someone a Viewer."
+            _(
+                "Plandisc has no free {role} seat: {licensed} of {licensed} used. Ask your Plandisc admin "
+                "for more seats, or make someone a Viewer."
+            ).format(role=role.label, licensed=licensed)
         )
 
 
@@ -325,7 +329,7 @@ def member_admin_role_recorded(*, member: Member, granted: bool, why: str) -> No
 
 def _refuse_without_admin(enterprise: Enterprise) -> None:
     if not selectors.enterprise_admins(enterprise):
-        raise ValidationError("This would leave the enterprise without an admin: keep at least one.")
+        raise ValidationError(_("This would leave the enterprise without an admin: keep at least one."))
 
 
 @transaction.atomic
@@ -349,7 +353,9 @@ def group_role_set(*, group: Group, role: str, actor: AbstractBaseUser | None = 
         )
     _roles_recorded(before=before, members=members, actor=actor)
     _refuse_without_admin(group.enterprise)
-    gives = Role(role).label if role else "no role"
+    # Audit details stay in English, whatever language the admin reads the page in.
+    with translation.override("en"):
+        gives = str(Role(role).label) if role else "no role"
     audit_record(
         enterprise=group.enterprise,
         actor=actor,
@@ -400,5 +406,8 @@ def enterprise_default_role_set(
         _seats_checked(enterprise_id=enterprise.pk, role=role)
     _refuse_without_admin(enterprise)
     audit_record(
-        enterprise=enterprise, actor=actor, action=AuditEvent.Action.DEFAULT_ROLE_CHANGED, detail=role.label
+        enterprise=enterprise,
+        actor=actor,
+        action=AuditEvent.Action.DEFAULT_ROLE_CHANGED,
+        detail=role.name.title(),
     )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from enterprise.sso.models import SsoConnection
 
@@ -77,28 +78,28 @@ def read_idp_metadata(xml: str) -> IdentityProvider:
         metadata.load()
     except SAMLError:
         raise ValueError(
-            "This is not SAML metadata. Upload the Federation Metadata XML from Entra."
+            _("This is not SAML metadata. Upload the Federation Metadata XML from Entra.")
         ) from None
     providers = [entity_id for entity_id, entity in metadata.items() if "idpsso_descriptor" in entity]
     if len(providers) != 1:
-        raise ValueError("The metadata must describe exactly one identity provider (an IDPSSODescriptor).")
+        raise ValueError(_("The metadata must describe exactly one identity provider (an IDPSSODescriptor)."))
     entity_id = providers[0]
     endpoints = metadata.service(
         entity_id, "idpsso_descriptor", "single_sign_on_service", BINDING_HTTP_REDIRECT
     )
     if not endpoints:
-        raise ValueError("The metadata has no SingleSignOnService with the HTTP-Redirect binding.")
+        raise ValueError(_("The metadata has no SingleSignOnService with the HTTP-Redirect binding."))
     certificates = []
-    for _, encoded in metadata.certs(entity_id, "idpsso", "signing"):
+    for _use, encoded in metadata.certs(entity_id, "idpsso", "signing"):
         try:
             der = base64.b64decode("".join(encoded.split()), validate=True)
             certificate = x509.load_der_x509_certificate(der)
         except (binascii.Error, ValueError):
-            raise ValueError("A signing certificate in the metadata cannot be read.") from None
+            raise ValueError(_("A signing certificate in the metadata cannot be read.")) from None
         thumbprint = hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
         certificates.append(Certificate(thumbprint, certificate.not_valid_after_utc))
     if not certificates:
-        raise ValueError("The metadata has no signing certificate for the identity provider.")
+        raise ValueError(_("The metadata has no signing certificate for the identity provider."))
     return IdentityProvider(entity_id, endpoints[0]["location"], certificates)
 
 

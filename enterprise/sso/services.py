@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from enterprise.activity.models import AuditEvent
 from enterprise.activity.services import audit_record
@@ -40,20 +41,21 @@ from plandisc.counters import cache_count
 
 User = get_user_model()
 
-INVALID_RESPONSE = (
+# What the refused person reads, in the language of the page that tells them (lazy: chosen per request).
+INVALID_RESPONSE = _(
     "Plandisc could not accept the sign-in response from your organisation's identity provider. Start again "
     "from the sign-in page; if it happens again, ask your admin to check the single sign-on settings."
 )
-NOT_PROVISIONED = (
+NOT_PROVISIONED = _(
     "You don't have access to Plandisc through {enterprise} yet. Ask your admin to assign you to the "
     "Plandisc application in Microsoft Entra ID."
 )
-DEACTIVATED = "Your access to Plandisc through {enterprise} is turned off. Ask your admin if you need it."
-ACCOUNT_REFUSED = (
+DEACTIVATED = _("Your access to Plandisc through {enterprise} is turned off. Ask your admin if you need it.")
+ACCOUNT_REFUSED = _(
     "Single sign-on through {enterprise} can't sign you in to your Plandisc account. Ask your admin, and "
     "give them the reference below."
 )
-ACCOUNT_DISABLED = "Your Plandisc account is disabled. Ask Plandisc support if you need it."
+ACCOUNT_DISABLED = _("Your Plandisc account is disabled. Ask Plandisc support if you need it.")
 
 
 class SignInRefused(Exception):
@@ -87,8 +89,10 @@ def sso_connection_save(
         newest = max(idp.certificates, key=lambda certificate: certificate.expires_at)
         if newest.expires_at <= timezone.now():
             raise ValidationError(
-                f"The signing certificate in this metadata expired on {newest.expires_at:%Y-%m-%d}. "
-                "Download the current Federation Metadata XML from Entra."
+                _(
+                    "The signing certificate in this metadata expired on {date}. "
+                    "Download the current Federation Metadata XML from Entra."
+                ).format(date=f"{newest.expires_at:%Y-%m-%d}")
             )
         connection.idp_metadata = metadata_xml
         connection.idp_entity_id = idp.entity_id
@@ -96,7 +100,7 @@ def sso_connection_save(
         connection.certificate_expires_at = newest.expires_at
         connection.certificate_thumbprint = newest.thumbprint
     elif connection.pk is None:
-        raise ValidationError("Upload or paste the Federation Metadata XML from Entra.")
+        raise ValidationError(_("Upload or paste the Federation Metadata XML from Entra."))
     connection.allow_jit = allow_jit
     connection.save()
     audit_record(
@@ -111,7 +115,7 @@ def sso_connection_save(
 # Email domains. A claim routes nobody until it is verified; a verified domain is one enterprise's alone.
 
 
-VERIFIED_ELSEWHERE = "Another enterprise has verified {domain}: its people sign in there."
+VERIFIED_ELSEWHERE = _("Another enterprise has verified {domain}: its people sign in there.")
 
 
 def _refuse_if_verified_elsewhere(*, connection: SsoConnection, domain: str) -> None:
@@ -150,7 +154,9 @@ def sso_domain_verify(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> N
         records = dns_lookup.txt_records(domain.domain)
     except dns_lookup.LookupFailed:
         raise ValidationError(
-            f"DNS did not answer when Plandisc looked up {domain.domain}. Try again in a few minutes."
+            _("DNS did not answer when Plandisc looked up {domain}. Try again in a few minutes.").format(
+                domain=domain.domain
+            )
         ) from None
     # The token is no secret (the page shows it, DNS publishes it): a plain comparison will do.
     if domain.txt_record not in records:
@@ -161,8 +167,10 @@ def sso_domain_verify(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> N
                 "and verify it again."
             )
         raise ValidationError(
-            f"Plandisc did not find the TXT record on {domain.domain}. Publish it at your DNS provider and "
-            "try again; a new record can take a while to show."
+            _(
+                "Plandisc did not find the TXT record on {domain}. Publish it at your DNS provider and "
+                "try again; a new record can take a while to show."
+            ).format(domain=domain.domain)
         )
     sso_domain_mark_verified(domain=domain, actor=actor)
 

@@ -20,10 +20,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from enterprise.directory.models import Member
+from enterprise.language import chosen_language, session_language_set
 from enterprise.models import Enterprise
 from enterprise.roles.selectors import administered_enterprises, enterprise_for_admin, member_roles
 from enterprise.sso import saml, services
@@ -32,7 +34,7 @@ from enterprise.sso.models import SamlRequest, SsoConnection, SsoDomain
 
 logger = logging.getLogger(__name__)
 
-UNKNOWN_DOMAIN = (
+UNKNOWN_DOMAIN = _(
     "Plandisc doesn't know single sign-on for this address. Sign in with your password, or use the sign-in "
     "link your organisation gave you."
 )
@@ -117,6 +119,8 @@ def acs(request: HttpRequest, public_id: str) -> HttpResponse:
         return render(request, "sso/refused.html", context, status=HTTPStatus.FORBIDDEN)
     auth_login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
     services.sso_session_start(member=member, session=request.session)
+    # The language the person chose themselves, else the one Entra's preferredLanguage gives.
+    session_language_set(request, chosen_language(member.user) or member.language)
     next_url = _safe_next(request, request.POST.get("RelayState", ""))
     return redirect(next_url or "sso:signed-in")
 
@@ -170,7 +174,7 @@ def configure(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Single sign-on settings saved.")
+            messages.success(request, _("Single sign-on settings saved."))
             return _section(enterprise)
     context = {"enterprise": enterprise, "form": form}
     return render(request, "sso/configure.html", context, status=HTTPStatus.BAD_REQUEST)
@@ -216,7 +220,9 @@ def domain_verify(request: HttpRequest, slug: str, domain_id: int) -> HttpRespon
     else:
         messages.success(
             request,
-            f"{domain} is verified: people who sign in with an address at it go to your identity provider.",
+            _(
+                "{domain} is verified: people who sign in with an address at it go to your identity provider."
+            ).format(domain=domain),
         )
     return _section(domain.connection.enterprise, "sso-domains")
 
@@ -226,5 +232,8 @@ def domain_verify(request: HttpRequest, slug: str, domain_id: int) -> HttpRespon
 def domain_remove(request: HttpRequest, slug: str, domain_id: int) -> HttpResponse:
     domain = _domain_of(request, slug, domain_id)
     services.sso_domain_remove(domain=domain, actor=request.user)
-    messages.success(request, f"{domain} is removed: it no longer leads anyone to your identity provider.")
+    messages.success(
+        request,
+        _("{domain} is removed: it no longer leads anyone to your identity provider.").format(domain=domain),
+    )
     return _section(domain.connection.enterprise, "sso-domains")

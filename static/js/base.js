@@ -16,16 +16,18 @@ function announce(text) {
 async function copyField(button) {
   const field = document.getElementById(button.dataset.copy);
   const label = button.textContent;
+  // The words, in the page's language, come from the page (templates/base.html).
+  const words = document.body.dataset;
   try {
     await navigator.clipboard.writeText(field.value);
-    button.textContent = "Copied";
-    announce("Copied to the clipboard.");
+    button.textContent = words.copied;
+    announce(words.copiedAnnounce);
   } catch {
     // No clipboard access (an insecure origin, or permission refused): select it for Ctrl+C.
     field.focus();
     field.select();
-    button.textContent = "Press Ctrl+C";
-    announce("Selected. Press Control C to copy.");
+    button.textContent = words.pressCopy;
+    announce(words.pressCopyAnnounce);
   }
   setTimeout(() => { button.textContent = label; }, 2500);
 }

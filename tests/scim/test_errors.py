@@ -144,3 +144,17 @@ def test_if_none_match_with_the_current_version_is_304(scim, user):
 
 def test_an_unknown_query_parameter_such_as_entras_flag_is_ignored(scim):
     assert scim.get("/Users?aadOptscim062020").status_code == HTTPStatus.OK
+
+
+def test_error_bodies_stay_english_for_a_danish_client_after_a_danish_page(scim, client):
+    # The thread just served a Danish page; SCIM errors end up in Entra's logs and stay English.
+    assert client.get("/accounts/login/", headers={"accept-language": "da"})["Content-Language"] == "da"
+
+    response = scim.post(
+        "/Users",
+        {"schemas": [entra.USER_SCHEMA], "userName": "a", "roles": [{"value": "Boss"}]},
+        headers={"Accept-Language": "da"},
+    )
+
+    body = _error(response, HTTPStatus.BAD_REQUEST, "invalidValue")
+    assert body["detail"].startswith("Plandisc has no role 'Boss'. Its roles are Viewer, Editor, Admin;")

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from enterprise.credentials.models import FederationTrust
 from enterprise.directory.models import Group
@@ -47,11 +48,17 @@ class AlertKindsForm(forms.Form):
 
 
 class MemberSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200, strip=True)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200, strip=True)
     state = forms.ChoiceField(
-        label="State",
+        label=_("State"),
         required=False,
-        choices=[("", "All"), ("active", "Active"), ("deactivated", "Deactivated")],
+        choices=[("", _("All")), ("active", _("Active")), ("deactivated", _("Deactivated"))],
+    )
+    # directory.selectors.MEMBER_ORDERS
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("name", _("Name")), ("state", _("State")), ("changed", _("Last change"))],
     )
 
 

@@ -5,11 +5,21 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from enterprise.directory.models import Group, Member
 from enterprise.models import Enterprise
 
+# The members page's sort orders, each served by an index (Member.Meta.indexes) so that a page costs the same
+# at 100 members as at 100,000.
+MEMBER_ORDERS = {
+    "name": ("display_name", "user_name", "pk"),
+    "state": ("-active", "display_name", "user_name", "pk"),
+    "changed": ("-updated_at", "-pk"),
+}
 
-def provisioned_members(enterprise: Enterprise, *, search: str = "", state: str = "") -> QuerySet[Member]:
-    """Members by userName, with their groups; `search` matches name, userName or email, `state` is
-    "active", "deactivated" or "" for both."""
-    members = enterprise.members.order_by("user_name", "pk").prefetch_related(
+
+def provisioned_members(
+    enterprise: Enterprise, *, search: str = "", state: str = "", order: str = "name"
+) -> QuerySet[Member]:
+    """Members in `order` (a MEMBER_ORDERS key), with their groups; `search` matches name, userName or email,
+    `state` is "active", "deactivated" or "" for both."""
+    members = enterprise.members.order_by(*MEMBER_ORDERS.get(order, MEMBER_ORDERS["name"])).prefetch_related(
         Prefetch("groups", queryset=Group.objects.order_by("display_name").only("display_name"))
     )
     if search:

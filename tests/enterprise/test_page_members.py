@@ -13,7 +13,7 @@ MEMBERS = "/enterprise/contoso/members/"
 
 
 def _rows(text: str) -> list[str]:
-    tbody = re.search(r'<table class="members">.*?<tbody>(.*?)</tbody>', text, re.S)
+    tbody = re.search(r'<table class="members stacking">.*?<tbody>(.*?)</tbody>', text, re.S)
     return re.findall(r"<tr[^>]*>(.*?)</tr>", tbody[1], re.S) if tbody else []
 
 
@@ -34,10 +34,15 @@ def test_members_show_their_state_last_change_and_groups(admin_session, enterpri
 
     assert "2 members" in text
     assert len(rows) == 2
-    assert "Alex Wu" in rows[0] and "<td>alex@contoso.com</td>" in rows[0]
+    assert '<td data-label="Name">Alex Wu</td>' in rows[0]
+    assert '<td data-label="Username" class="user-name">alex@contoso.com</td>' in rows[0]
     assert '<span class="pill pill-ok">Active</span>' in rows[0]
-    assert '<time datetime="2026-03-10T09:30:00+00:00">10 Mar 2026, 09:30</time>' in rows[0]
-    assert "<td>Berlin, Sales</td>" in rows[0]
+    # No change in the activity kept: when it last changed, exact on hover, localised by static/js/times.js.
+    assert (
+        '<span class="said">Changed</span> <small><time datetime="2026-03-10T09:30:00Z" '
+        'title="10 Mar 2026, 09:30 UTC" data-local="relative">'
+    ) in rows[0]
+    assert '<td data-label="Groups">Berlin, Sales</td>' in rows[0]
     assert '<span class="pill pill-off">Deactivated</span>' in rows[1]
     assert "fabrikam" not in text
 
@@ -68,7 +73,7 @@ def test_the_state_filter_keeps_active_or_deactivated_members(admin_session, ent
 
 def test_members_are_paged_by_fifty_and_pages_keep_the_search(admin_session, enterprise):
     for i in range(55):
-        MemberFactory(enterprise=enterprise, user_name=f"user{i:02}@contoso.com")
+        MemberFactory(enterprise=enterprise, user_name=f"user{i:02}@contoso.com", display_name=f"User {i:02}")
 
     first = admin_session.get(MEMBERS, {"q": "contoso"}).text
     second = admin_session.get(MEMBERS, {"q": "contoso", "page": "2"}).text

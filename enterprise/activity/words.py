@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from enterprise.activity.models import ProvisioningEvent
+from enterprise.activity.selectors import is_normal_answer
 
 Action = ProvisioningEvent.Action
 
@@ -51,6 +52,8 @@ def sentence(event: ProvisioningEvent) -> str:
     """What the request did and to whom: "Updated alex@contoso.com: title", "Added 3 members to Sales". Falls
     back to `summary` for rows without facts, failures (their reason, in English) and reads of no one."""
     facts, name, action = event.facts, event.target_label, event.action
+    if is_normal_answer(event):
+        return _normal_answer(event)
     if facts is None or action in ("", Action.FAILED) or (action == Action.READ and not event.target_id):
         return event.summary or event.detail or _unsaid(event)
     group = event.target_type == "Group"
@@ -120,6 +123,22 @@ def change(event: ProvisioningEvent) -> str:
     if event.action == Action.DELETED:
         return _("Deleted")
     return event.summary or event.detail
+
+
+def _normal_answer(event: ProvisioningEvent) -> str:
+    """The answers that are a normal part of a cycle (selectors.NORMAL_ANSWERS), in words."""
+    group = event.resource_type == "Group"
+    if event.status == 409:
+        if group:
+            return _("Tried to create a group that already exists; Entra matches it instead")
+        return _("Tried to create someone who already exists; Entra matches them instead")
+    if event.method == "DELETE":
+        if group:
+            return _("Deleted a group that was already gone")
+        return _("Deleted someone who was already gone")
+    if group:
+        return _("Looked for a group that is not here: deleted, or never existed")
+    return _("Looked for someone who is not here: deleted, or never existed")
 
 
 def _unsaid(event: ProvisioningEvent) -> str:

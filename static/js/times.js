@@ -20,7 +20,7 @@
         return relative.format(Math.round(seconds / size), unit);
       }
     }
-    return relative.format(0, "minute");
+    return relative.format(Math.round(seconds), "second");
   }
 
   function localize(root) {

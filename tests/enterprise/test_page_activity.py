@@ -105,7 +105,11 @@ def test_the_table_lists_recent_requests_newest_first(admin_session, enterprise,
     rows = _rows(admin_session.get(PAGE).text)
 
     assert len(rows) == 2
-    assert '<span class="said">A user with userName &#x27;x&#x27; already exists.</span>' in rows[0]
+    assert (
+        '<span class="said">Tried to create someone who already exists; Entra matches them instead</span>'
+        in rows[0]
+    )
+    assert "A user with userName &#x27;x&#x27; already exists." in rows[0]  # the reason, in the details
     # A create Entra resolves by matching the one who exists is a normal answer, not a failure.
     assert '<span class="pill pill-normal">Normal</span>' in rows[0]
     request = rows[0][rows[0].index('<details class="request">') :]

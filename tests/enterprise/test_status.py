@@ -84,8 +84,8 @@ def test_answers_that_are_normal_in_a_cycle_are_not_failures_and_are_shown_apart
 
     assert _health(admin_session) == ("ok", "Healthy — last sync 30 minutes ago")
     assert "Normal during a provisioning cycle: 2 answers in the last 24 hours" in folded
-    assert html.unescape(DUPLICATE) in html.unescape(folded)
-    assert "User 6ae2342c-0000-4000-8000-000000000000 not found." in folded
+    assert "Tried to create someone who already exists; Entra matches them instead" in folded
+    assert "Looked for someone who is not here: deleted, or never existed" in folded
 
 
 def test_a_lookup_of_a_collection_that_fails_is_still_a_failure(admin_session, enterprise, scim):

@@ -219,3 +219,21 @@ def test_the_csv_defuses_cells_a_spreadsheet_would_run(admin_session, enterprise
     # The user agent is the last column but one; the credential (none here) follows it.
     assert row.endswith(f',{cell},""')
     assert ',"\'-1",' in row
+
+
+def test_the_page_gives_times_for_the_browser_to_localise_while_csv_and_api_stay_utc(
+    admin_session, enterprise
+):
+    ProvisioningEventFactory(enterprise=enterprise, created_at=datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+
+    row = _rows(admin_session.get(PAGE).text)[0]
+    csv_rows = _csv(admin_session).splitlines()
+    api = admin_session.get(PAGE + "api/scim/activity/").json()
+
+    # UTC as the fallback; static/js/times.js rewrites it in the viewer's zone (tests/browser).
+    assert (
+        '<time datetime="2026-03-10T09:30:00Z" title="10 Mar 2026, 09:30 UTC" data-local="datetime">'
+        "10 Mar 2026, 09:30 UTC</time>"
+    ) in row
+    assert csv_rows[1].startswith('"2026-03-10T09:30:00+00:00",')
+    assert api["results"][0]["created_at"] == "2026-03-10T09:30:00Z"

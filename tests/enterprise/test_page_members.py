@@ -4,8 +4,11 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import GroupFactory, GroupMembershipFactory, MemberFactory
+from tests.scim import entra
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +92,53 @@ def test_without_members_the_page_says_where_they_come_from(admin_session):
         "No members yet: they appear here once your identity provider provisions them."
         in admin_session.get(MEMBERS).text
     )
+
+
+def test_members_sort_by_name_state_or_last_change(admin_session, enterprise):
+    MemberFactory(enterprise=enterprise, user_name="c@contoso.com", display_name="Cleo", active=False)
+    MemberFactory(
+        enterprise=enterprise,
+        user_name="a@contoso.com",
+        display_name="Ann",
+        updated_at=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    MemberFactory(
+        enterprise=enterprise,
+        user_name="b@contoso.com",
+        display_name="Bo",
+        updated_at=datetime(2026, 3, 5, tzinfo=UTC),
+    )
+
+    def names(sort: str | None) -> list[str]:
+        text = admin_session.get(MEMBERS, {"sort": sort} if sort else {}).text
+        return [re.search(r'<td data-label="Name">([^<]*)', row)[1] for row in _rows(text)]
+
+    assert names(None) == ["Ann", "Bo", "Cleo"]
+    assert names("state") == ["Ann", "Bo", "Cleo"]
+    assert names("changed") == ["Cleo", "Bo", "Ann"]
+    assert names("nonsense") == ["Ann", "Bo", "Cleo"]
+    assert 'option value="changed" selected' in admin_session.get(MEMBERS, {"sort": "changed"}).text
+
+
+def test_a_page_of_members_takes_the_same_queries_at_any_size(admin_session, enterprise, scim):
+    """However many members and groups, and however much activity, a page reads a bounded number of rows
+    sets: the count, the page, their groups, their last changes, their roles, the group list, the recently
+    deleted, and the session's own."""
+    sales = scim.post("/Groups", entra.create_group("Sales")).json()
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            user = scim.post("/Users", entra.create_user(f"p{i}-{n}@contoso.com")).json()
+            scim.patch(f"/Users/{user['id']}", entra.patch({"op": "Replace", "path": "title", "value": "X"}))
+            add = entra.patch({"op": "Add", "path": "members", "value": [{"value": user["id"]}]})
+            scim.patch(f"/Groups/{sales['id']}", add)
+
+    grow(3)
+    with CaptureQueriesContext(connection) as small:
+        assert admin_session.get(MEMBERS).status_code == 200
+    grow(60)
+    with CaptureQueriesContext(connection) as large:
+        assert admin_session.get(MEMBERS).status_code == 200
+
+    assert len(large) == len(small)
+    assert len(large) <= 20

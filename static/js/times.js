@@ -24,6 +24,13 @@
   }
 
   function localize(root) {
+    // Times rendered before data-local (relative words on the server): their exact time on hover, local.
+    for (const element of root.querySelectorAll("time[datetime]:not([data-local])[title]")) {
+      const moment = new Date(element.dateTime);
+      if (!Number.isNaN(moment.getTime())) {
+        element.title = exact.format(moment);
+      }
+    }
     for (const element of root.querySelectorAll("time[data-local]")) {
       const moment = new Date(element.dateTime);
       if (Number.isNaN(moment.getTime())) {

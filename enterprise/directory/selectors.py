@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from enterprise.directory.models import Group, Member
+from enterprise.directory.models import Group, GroupMembership, Member
 from enterprise.models import Enterprise
 
 # The members page's sort orders, each served by an index (Member.Meta.indexes) so that a page costs the same
@@ -31,12 +31,22 @@ def provisioned_members(
     return members
 
 
-def group_listing(enterprise: Enterprise) -> QuerySet[Group]:
-    """The enterprise's groups by name, with their member counts."""
-    live = Q(memberships__member__deleted_at__isnull=True)
-    return enterprise.groups.order_by("display_name", "pk").annotate(
-        member_count=Count("memberships", filter=live)
+def group_listing(enterprise: Enterprise) -> list[Group]:
+    """The enterprise's groups by name, with their member counts (recently deleted members not counted).
+    The memberships are counted off their (group, member) index; the few of recently deleted members are
+    subtracted, rather than every membership joined to its member."""
+    counted = enterprise.groups.order_by("display_name", "pk").annotate(member_count=Count("memberships"))
+    groups = list(counted)
+    gone = (
+        GroupMembership.objects.filter(member__in=Member.recently_deleted.filter(enterprise=enterprise))
+        .values("group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    deleted = {row["group_id"]: row["n"] for row in gone}
+    for group in groups:
+        group.member_count -= deleted.get(group.pk, 0)
+    return groups
 
 
 def recently_deleted_members(enterprise: Enterprise) -> QuerySet[Member]:

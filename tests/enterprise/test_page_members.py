@@ -142,3 +142,26 @@ def test_a_page_of_members_takes_the_same_queries_at_any_size(admin_session, ent
 
     assert len(large) == len(small)
     assert len(large) <= 20
+
+
+def test_group_counts_leave_out_recently_deleted_members(admin_session, enterprise, other_enterprise):
+    sales = GroupFactory(enterprise=enterprise, display_name="Sales")
+    GroupFactory(enterprise=enterprise, display_name="Empty")
+    for name in ("a", "b", "c"):
+        GroupMembershipFactory(
+            group=sales, member=MemberFactory(enterprise=enterprise, user_name=f"{name}@c.com")
+        )
+    gone = MemberFactory(
+        enterprise=enterprise, user_name="gone@c.com", deleted_at=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    GroupMembershipFactory(group=sales, member=gone)
+    GroupMembershipFactory(
+        group=GroupFactory(enterprise=other_enterprise), member=MemberFactory(enterprise=other_enterprise)
+    )
+
+    text = admin_session.get(MEMBERS).text
+    counts = re.findall(
+        r'<td data-label="Group">(.*?)</td>\s*<td data-label="Members" class="num">(\d+)</td>', text
+    )
+
+    assert counts == [("Empty", "0"), ("Sales", "3")]

@@ -107,7 +107,8 @@ def change(event: ProvisioningEvent) -> str:
     if event.action == Action.CREATED:
         return _("Created again: brought back the deleted record") if facts.get("again") else _("Created")
     if event.action == Action.UPDATED:
-        return _("Updated %(attributes)s") % {"attributes": changed} if changed else _("Updated: no changes")
+        said = _("Updated %(attributes)s") % {"attributes": changed} if changed else _("Updated: no changes")
+        return _with_roles(said, facts)
     if event.action == Action.DEACTIVATED:
         return (
             _("Deactivated and updated %(attributes)s") % {"attributes": changed}
@@ -115,11 +116,8 @@ def change(event: ProvisioningEvent) -> str:
             else _("Deactivated")
         )
     if event.action == Action.REACTIVATED:
-        return (
-            _("Reactivated and updated %(attributes)s") % {"attributes": changed}
-            if changed
-            else _("Reactivated")
-        )
+        said = _("Reactivated and updated %(attributes)s") % {"attributes": changed} if changed else None
+        return _with_roles(said or _("Reactivated"), facts)
     if event.action == Action.DELETED:
         return _("Deleted")
     return event.summary or event.detail
@@ -129,9 +127,10 @@ def _normal_answer(event: ProvisioningEvent) -> str:
     """The answers that are a normal part of a cycle (selectors.NORMAL_ANSWERS), in words."""
     group = event.resource_type == "Group"
     if event.status == 409:
+        who = {"provider": provider(event.user_agent)}
         if group:
-            return _("Tried to create a group that already exists; Entra matches it instead")
-        return _("Tried to create someone who already exists; Entra matches them instead")
+            return _("Tried to create a group that already exists; %(provider)s matches it instead") % who
+        return _("Tried to create someone who already exists; %(provider)s matches them instead") % who
     if event.method == "DELETE":
         if group:
             return _("Deleted a group that was already gone")

@@ -115,3 +115,17 @@ def test_the_sentence_is_put_through_the_translation_catalog(enterprise, monkeyp
     monkeypatch.setattr(words, "_", lambda message: catalog.get(message, message))
 
     assert words.sentence(event) == "Slettede alex@contoso.com"
+
+
+def test_a_role_change_follows_the_update_it_came_with(scim, enterprise):
+    role = {"primary": True, "type": "WindowsAzureActiveDirectoryRole", "value": "Editor"}
+    bo = scim.post("/Users", entra.create_user("bo@contoso.com", roles=[role])).json()
+    viewer = {**role, "value": "Viewer"}
+    scim.patch(f"/Users/{bo['id']}", entra.patch({"op": "replace", "path": "roles", "value": [viewer]}))
+
+    event = enterprise.provisioning_events.get(method="PATCH")
+
+    assert (
+        words.sentence(event) == "Updated bo@contoso.com: app role; bo@contoso.com is now Viewer (app role)"
+    )
+    assert words.change(event) == "Updated app role; bo@contoso.com is now Viewer (app role)"

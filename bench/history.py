@@ -26,7 +26,7 @@ from enterprise.activity import partitions
 from enterprise.activity.selectors import (
     ActivityFilter,
     activity_chart,
-    member_histories,
+    last_changes,
     provisioning_activity,
 )
 from enterprise.models import Enterprise
@@ -202,7 +202,7 @@ def reads_of(enterprise: Enterprise, now) -> list[tuple[str, list[str]]]:
             lambda: provisioning_activity(enterprise, ActivityFilter(target=target), now).count(),
         ),
         ("chart (7 days by hour)", lambda: activity_chart(enterprise, now)),
-        ("members view: 20 histories", lambda: member_histories(enterprise, members)),
+        ("members view: 20 last changes", lambda: last_changes(enterprise, members)),
     ]
     captured = []
     for name, call in calls:

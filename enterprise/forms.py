@@ -60,6 +60,12 @@ class MemberSearchForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("active", _("Active")), ("deactivated", _("Deactivated"))],
     )
+    # directory.selectors.MEMBER_ORDERS
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("name", _("Name")), ("state", _("State")), ("changed", _("Last change"))],
+    )
 
 
 class ClientSecretForm(forms.Form):

@@ -3,20 +3,22 @@ What the Enterprise page says of an enterprise's SCIM provisioning, in plain wor
 getting through, and if not, why. The rooms' own selectors (enterprise.*.selectors) read the rest.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from enterprise.activity.models import ProvisioningEvent
-from enterprise.activity.selectors import provisioning_activity
+from enterprise.activity.selectors import NORMAL_ANSWERS, provisioning_activity
 from enterprise.credentials.selectors import has_live_credential
 from enterprise.models import Enterprise
 
 HEALTH_WINDOW = timedelta(hours=24)
+NORMAL_ANSWERS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class ScimStatus:
     deactivated_members: int
     groups: int
     health: Health
+    # The answers of the last HEALTH_WINDOW that are a normal part of a cycle (NORMAL_ANSWERS): how many, and
+    # the latest NORMAL_ANSWERS_SHOWN of them.
+    normal_count: int = 0
+    normal_answers: list[ProvisioningEvent] = field(default_factory=list)
 
 
 def scim_status(enterprise: Enterprise, now: datetime) -> ScimStatus:
@@ -40,12 +46,16 @@ def scim_status(enterprise: Enterprise, now: datetime) -> ScimStatus:
     )
     events = provisioning_activity(enterprise, now=now)
     last = events.first()
+    normal = events.filter(NORMAL_ANSWERS, created_at__gte=now - HEALTH_WINDOW)
+    shown = list(normal[:NORMAL_ANSWERS_SHOWN]) if last else []
     return ScimStatus(
         last_request=last,
         active_members=members["active_count"],
         deactivated_members=members["deactivated_count"],
         groups=enterprise.groups.count(),
         health=_health(enterprise, events, last, now),
+        normal_count=normal.count() if len(shown) == NORMAL_ANSWERS_SHOWN else len(shown),
+        normal_answers=shown,
     )
 
 
@@ -56,7 +66,7 @@ def _health(
     if not enterprise.scim_enabled:
         return Health(
             "off",
-            "Provisioning is off: requests from your identity provider are refused until you turn it on.",
+            _("Provisioning is off: requests from your identity provider are refused until you turn it on."),
         )
     # Any live way in counts: a SCIM token, an OAuth client secret or a federation trust.
     has_token = has_live_credential(enterprise, now)
@@ -64,30 +74,35 @@ def _health(
         if not has_token:
             return Health(
                 "waiting",
-                "Not connected yet: generate a SCIM token, then paste it and the SCIM "
-                "endpoint into your identity provider.",
+                _(
+                    "Not connected yet: generate a SCIM token, then paste it and the SCIM endpoint into your "
+                    "identity provider."
+                ),
             )
-        return Health("waiting", "Waiting for the first request from your identity provider.")
+        return Health("waiting", _("Waiting for the first request from your identity provider."))
     if not has_token:
         return Health(
             "error",
-            "No live SCIM token: requests from your identity provider fail until you "
-            "generate one and paste it into Secret Token.",
+            _(
+                "No live SCIM token: requests from your identity provider fail until you generate one and "
+                "paste it into Secret Token."
+            ),
         )
-    failures = events.filter(created_at__gte=now - HEALTH_WINDOW, status__gte=400)
+    failures = events.filter(created_at__gte=now - HEALTH_WINDOW, status__gte=400).exclude(NORMAL_ANSWERS)
     failed = failures.count()
     if failed:
         level = "error" if failures.filter(status__gte=500).exists() else "warning"
-        plural = "request" if failed == 1 else "requests"
-        return Health(level, f"{failed} {plural} failed in the last 24 hours: {_describe(failures.first())}")
+        said = ngettext(
+            "%(count)d request failed in the last 24 hours: %(reason)s",
+            "%(count)d requests failed in the last 24 hours: %(reason)s",
+            failed,
+        )
+        return Health(level, said % {"count": failed, "reason": _describe(failures.first())})
     last_success = events.filter(status__lt=400).first()
     if last_success is None:
-        return Health(
-            "warning",
-            f"No request has succeeded yet. The last one, {time_ago(last.created_at, now)}, "
-            f"failed: {_describe(last)}",
-        )
-    return Health("ok", f"Healthy — last sync {time_ago(last_success.created_at, now)}")
+        said = _("No request has succeeded yet. The last one, %(ago)s, failed: %(reason)s")
+        return Health("warning", said % {"ago": time_ago(last.created_at, now), "reason": _describe(last)})
+    return Health("ok", _("Healthy — last sync %(ago)s") % {"ago": time_ago(last_success.created_at, now)})
 
 
 def _describe(event: ProvisioningEvent) -> str:

@@ -32,7 +32,7 @@ from enterprise.activity.selectors import (
     Outcome,
     activity_chart,
     activity_target_label,
-    member_histories,
+    last_changes,
     provisioning_activity,
 )
 from enterprise.alerts.kinds import KINDS
@@ -545,11 +545,16 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     enterprise = _get_enterprise_for_admin(request, slug)
     form = MemberSearchForm(request.GET)
     search = form.cleaned_data if form.is_valid() else {}
-    found = provisioned_members(enterprise, search=search.get("q", ""), state=search.get("state", ""))
+    found = provisioned_members(
+        enterprise,
+        search=search.get("q", ""),
+        state=search.get("state", ""),
+        order=search.get("sort") or "name",
+    )
     page = Paginator(found, MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
-    histories = member_histories(enterprise, [str(member.scim_id) for member in page])
+    changes = last_changes(enterprise, [str(member.scim_id) for member in page])
     roles = member_roles(list(page))
-    rows = [(member, histories.get(str(member.scim_id)), roles[member.pk]) for member in page]
+    rows = [(member, changes.get(str(member.scim_id)), roles[member.pk]) for member in page]
     groups = group_listing(enterprise)
     return _render(
         request,

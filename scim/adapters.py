@@ -176,7 +176,9 @@ class MemberAdapter(ResourceAdapter):
             # The recently deleted member came back, with their groups: those are read back.
             self.created = False
             self.call.note.says(
-                Action.CREATED, f"Created member {member.user_name} again: brought back the deleted record"
+                Action.CREATED,
+                f"Created member {member.user_name} again: brought back the deleted record",
+                again=True,
             )
             return
         if self.created:
@@ -186,13 +188,16 @@ class MemberAdapter(ResourceAdapter):
         if manager_before != member.manager_id:
             changed.append("manager")
         roles = "".join(f"; {sentence}" for sentence in roles_said)
+        facts = {"changed": changed, "roles": roles_said} if roles_said else {"changed": changed}
         if was_active != member.active:
             action = Action.REACTIVATED if member.active else Action.DEACTIVATED
             also = f"; updated {', '.join(changed)}" if changed else ""
-            self.call.note.says(action, f"{action.label} {member.user_name}{also}{roles}")
+            self.call.note.says(action, f"{action.label} {member.user_name}{also}{roles}", **facts)
         else:
             self.call.note.says(
-                Action.UPDATED, f"Updated {member.user_name}: {', '.join(changed) or 'no changes'}{roles}"
+                Action.UPDATED,
+                f"Updated {member.user_name}: {', '.join(changed) or 'no changes'}{roles}",
+                **facts,
             )
 
     def _manager(self, reference: dict | None) -> Member | None:
@@ -262,6 +267,9 @@ class GroupAdapter(ResourceAdapter):
         self.member_operations: list[documents.Operation] = []
         self.empty = False  # known to have no members (created without any): nothing to read back
         self.named = ""  # the userName of the one member a members operation named, for activity
+        # How many members the operations added and removed, and whom when it was one named member.
+        self.added = self.removed = 0
+        self.one_named = ""
 
     @staticmethod
     def for_listing(queryset, with_related: bool):
@@ -343,7 +351,11 @@ class GroupAdapter(ResourceAdapter):
             action = Action.RENAMED
         else:
             action = Action.MEMBERS_CHANGED if said else Action.UPDATED
-        self.call.note.says(action, "; ".join(said) or f"Updated group {group.display_name}: no changes")
+        facts = {"added": self.added, "removed": self.removed, "named": self.one_named}
+        if action == Action.RENAMED:
+            facts["renamed_from"] = old_name
+        said = "; ".join(said) or f"Updated group {group.display_name}: no changes"
+        self.call.note.says(action, said, **facts)
 
     def _apply_members(self, operation: documents.Operation) -> list[str]:
         """Apply one members operation; what it did, in words."""
@@ -361,6 +373,7 @@ class GroupAdapter(ResourceAdapter):
             else:
                 where = None
             removed = group_members_remove(group=group, where=where)
+            self._counted(self.named, removed=removed)
             return [f"Removed {_count(removed, self.named)} from {group.display_name}"] if removed else []
         if path["filter"]:
             raise bad_request("Add members with path 'members' and a value list.", "invalidPath")
@@ -368,12 +381,25 @@ class GroupAdapter(ResourceAdapter):
         said = []
         if operation.op == "replace" and not self.created:
             removed = group_members_remove(group=group, keep=members)
+            self._counted("", removed=removed)
             if removed:
                 said.append(f"Removed {_count(removed)} from {group.display_name}")
         group_members_add(group=group, member_ids=members)
+        self._counted(self.named, added=len(members))
         if members:
             said.append(f"Added {_count(len(members), self.named)} to {group.display_name}")
         return said
+
+    def _counted(self, named: str, *, added: int = 0, removed: int = 0) -> None:
+        """Add one operation's counts to the request's (`named`: the one member it concerned, if known); the
+        request named one member only if every operation that did something named the same one."""
+        if not (added or removed):
+            return
+        one = named if added + removed == 1 else ""
+        known = self.added or self.removed
+        self.one_named = one if not known or one == self.one_named else ""
+        self.added += added
+        self.removed += removed
 
     def _members(self, value, strict: bool) -> list[int]:
         """Primary keys of the members a value list names; with `strict`, every one must be ours. The

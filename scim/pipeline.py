@@ -257,5 +257,6 @@ def record(
             target_type=note.target_type,
             target_id=note.target_id,
             target_label=text(note.target_label, 255),
+            facts=note.facts,
         )
     )

@@ -339,13 +339,13 @@ def _looked_up(call: Call, resource_type: ResourceType, name: str, found: list) 
     what = "" if resource_type.name == "User" else "group "
     if found:
         _target(call, resource_type, found[0])
-        call.note.says(Action.LOOKED_UP, f"Looked up {what}{name} (found)")
+        call.note.says(Action.LOOKED_UP, f"Looked up {what}{name} (found)", found=True)
         return
     call.note.target(resource_type.name, "", name)
     try:
         uuid.UUID(name)
     except ValueError:
-        call.note.says(Action.LOOKED_UP, f"Looked up {what}{name} (not found)")
+        call.note.says(Action.LOOKED_UP, f"Looked up {what}{name} (not found)", found=False)
     else:
         call.note.says(Action.TEST_CONNECTION, "Test Connection")
 

@@ -27,6 +27,7 @@ class ProvisioningEvent(models.Model):
         "target_type",
         "target_id",
         "target_label",
+        "facts",
     )
 
     class Action(models.TextChoices):
@@ -74,6 +75,11 @@ class ProvisioningEvent(models.Model):
     target_type = models.CharField(max_length=32, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=255, blank=True)
+    # What the request did, as data the page words in the viewer's language at read time (activity.words):
+    # {"changed": ["title"], "again": true, "renamed_from": "Sales", "added": 2, "removed": 1,
+    # "named": "alex@…", "found": false, "roles": [English sentences]}. None on rows recorded before it
+    # existed: the page then shows `summary`, which stays the English sentence the CSV and the API give.
+    facts = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         db_table = "enterprise_provisioningevent"

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from enterprise.activity.models import ProvisioningEvent
 from enterprise.models import Enterprise
@@ -37,13 +38,28 @@ ACTIVITY_FIELDS = [
 ]
 CHART_HOURS = 7 * 24
 
+# Answers that are a normal part of a provisioning cycle, not failures: a 404 when the identity provider reads
+# or deletes a person or group that is gone or never was (Entra does both after a delete, and Test Connection
+# may read a made-up id), and a 409 uniqueness on a create, which Entra resolves by matching the one who
+# exists. The health line, the alert "failures rising" and the page's tiles never count them as failures.
+NORMAL_ANSWERS = (Q(status=404, method__in=["GET", "DELETE"]) & ~Q(resource_id="")) | Q(
+    status=409, method="POST", scim_type="uniqueness"
+)
+
+
+def is_normal_answer(event: ProvisioningEvent) -> bool:
+    """NORMAL_ANSWERS for one row already read."""
+    if event.status == 404:
+        return event.method in ("GET", "DELETE") and event.resource_id != ""
+    return event.status == 409 and event.method == "POST" and event.scim_type == "uniqueness"
+
 
 class Outcome(models.TextChoices):
     """How a SCIM request ended, as the chart, the activity table, the CSV and the API name it."""
 
-    SUCCESS = "success", "Succeeded"
-    CLIENT_ERROR = "client_error", "Client error"
-    SERVER_ERROR = "server_error", "Server error"
+    SUCCESS = "success", _("Succeeded")
+    CLIENT_ERROR = "client_error", _("Client error")
+    SERVER_ERROR = "server_error", _("Server error")
 
     @classmethod
     def of(cls, status: int) -> "Outcome":
@@ -58,7 +74,7 @@ class ActivityFilter:
     and groups), "errors" (failed requests) or "" (all); `target` the SCIM id of one member or group, which
     keeps finding what happened to them after they are deleted."""
 
-    KINDS = {"": "All requests", "changes": "Changes only", "errors": "Errors only"}
+    KINDS = {"": _("All requests"), "changes": _("Changes only"), "errors": _("Errors only")}
 
     kind: str = ""
     target: str = ""
@@ -161,33 +177,13 @@ def activity_chart(enterprise: Enterprise, now: datetime) -> ActivityChart:
     return ActivityChart(hours)
 
 
-@dataclass(frozen=True)
-class MemberHistory:
-    """The requests that created a member, last changed them, and last (de)activated them (None: not in
-    the activity kept, e.g. made before it was recorded or pruned since)."""
-
-    created: ProvisioningEvent | None = None
-    changed: ProvisioningEvent | None = None
-    activeness: ProvisioningEvent | None = None
-
-
-def member_histories(enterprise: Enterprise, scim_ids: list[str]) -> dict[str, MemberHistory]:
-    """MemberHistory by SCIM id for a page of members (their SCIM ids), in one query."""
-    Action = ProvisioningEvent.Action
-    events = (
-        kept_activity(enterprise)
-        .filter(
-            target_id__in=scim_ids,
-            action__in=[Action.CREATED, Action.UPDATED, Action.DEACTIVATED, Action.REACTIVATED],
-        )
-        .only("created_at", "method", "path", "credential", "action", "target_id")
-    )
-    found: dict[str, dict] = {}
-    for event in events.order_by("-created_at", "-id"):
-        history = found.setdefault(event.target_id, {})
-        history.setdefault("changed", event)
-        if event.action == Action.CREATED:
-            history.setdefault("created", event)
-        if event.action in (Action.DEACTIVATED, Action.REACTIVATED):
-            history.setdefault("activeness", event)
-    return {target: MemberHistory(**history) for target, history in found.items()}
+def last_changes(enterprise: Enterprise, scim_ids: list[str]) -> dict[str, ProvisioningEvent]:
+    """The request that last changed each of a page of members (their SCIM ids), in one query. A member
+    missing from the result has no change in the activity kept (made before it was recorded, or pruned)."""
+    events = kept_activity(enterprise).filter(
+        target_id__in=scim_ids, status__lt=400, action__in=ProvisioningEvent.CHANGES
+    ).order_by("-created_at", "-id")
+    found: dict[str, ProvisioningEvent] = {}
+    for event in events:
+        found.setdefault(event.target_id, event)
+    return found

@@ -49,8 +49,11 @@ def provisioning_events_record(*, events: list[dict]) -> None:
         f'INSERT INTO "{ProvisioningEvent._meta.db_table}" ({", ".join(columns)}) '
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = [[adapt(e[c]) if c == "created_at" else e[c] for c in columns] for e in events]
+    adapt = {
+        "created_at": connection.ops.adapt_datetimefield_value,
+        "facts": lambda value: ProvisioningEvent._meta.get_field("facts").get_db_prep_save(value, connection),
+    }
+    rows = [[adapt[c](e.get(c)) if c in adapt else e[c] for c in columns] for e in events]
     with connection.cursor() as cursor:
         cursor.executemany(insert, rows)
 

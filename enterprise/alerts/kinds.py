@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enterprise.activity.models import ProvisioningEvent
+from enterprise.activity.selectors import NORMAL_ANSWERS
 from enterprise.credentials.federation import keys_unreachable
 from enterprise.credentials.models import ClientSecret, FederationTrust, ScimToken
 from enterprise.credentials.selectors import has_live_credential
@@ -93,10 +94,6 @@ def provisioning_silent(enterprise: Enterprise, now: datetime) -> Finding | None
 
 FAILURE_SHARE, FAILURE_MINIMUM = 0.2, 10
 
-# Answers that are part of a normal cycle, not failures: a 404 when Entra reads or deletes a person or group
-# that is already gone (it does both after a delete), so they never count.
-NORMAL_ANSWERS = Q(status=404, method__in=["GET", "DELETE"]) & ~Q(resource_id="")
-
 ADVICE_BY_STATUS = {
     401: gettext_lazy(
         "Plandisc does not accept the credential Entra sends. Compare Entra's Admin Credentials with the "
@@ -135,6 +132,8 @@ def _reason(status: int, detail: str) -> str:
 def failures_rising(enterprise: Enterprise, now: datetime) -> Finding | None:
     """At least FAILURE_SHARE of the last hour's requests failed, and at least FAILURE_MINIMUM of them."""
     hour = enterprise.provisioning_events.filter(created_at__gt=now - HOUR, created_at__lte=now)
+    # Answers that are part of a normal cycle (a lookup of someone deleted, a create Entra resolves by
+    # matching) never count, as on the health line.
     failed = hour.filter(status__gte=400).exclude(NORMAL_ANSWERS)
     failures = failed.count()
     if failures < FAILURE_MINIMUM:

@@ -270,6 +270,14 @@ class Member(ProvisionedResource):
                 condition=Q(deleted_at__isnull=False),
                 name="member_recently_deleted_idx",
             ),
+            # The members page's sort orders (directory.selectors.MEMBER_ORDERS): a page is read off one of
+            # these, whatever the number of members.
+            models.Index(fields=["enterprise", "display_name", "user_name", "id"], name="member_by_name_idx"),
+            models.Index(
+                fields=["enterprise", "-active", "display_name", "user_name", "id"],
+                name="member_by_state_idx",
+            ),
+            models.Index(fields=["enterprise", "-updated_at", "-id"], name="member_by_change_idx"),
             *ProvisionedResource.Meta.indexes,
         ]
 

@@ -23,7 +23,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-BEFORE = ("activity", "0003_audit_actions_for_alerts_and_restores")
+BEFORE = ("activity", "0004_domain_unverified_audit_action")
 
 
 def _migrate(targets) -> None:
@@ -83,7 +83,8 @@ def test_upgrading_moves_every_row_into_its_days_partition_and_ids_carry_on():
     for pk, row in after.items():
         day = row["created_at"].astimezone(UTC).date()
         assert row["stored_in"] == partitions.partition_name(day)
-        assert {k: v for k, v in row.items() if k != "stored_in"} == {
+        # Columns added by later migrations (NULL in moved rows) aside, every value is the one it had.
+        assert {k: row[k] for k in before[pk] if k != "stored_in"} == {
             k: v for k, v in before[pk].items() if k != "stored_in"
         }
     today = now.astimezone(UTC).date()

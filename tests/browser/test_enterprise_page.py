@@ -90,7 +90,7 @@ def test_an_admin_connects_rotates_and_revokes_the_scim_token(page, site, enterp
     expect(page.locator("svg.chart-svg rect")).to_have_count(2)
     rows = page.locator("table.activity tbody tr")
     expect(rows).to_have_count(5)
-    expect(rows.first).to_contain_text("401 Client error")
+    expect(rows.first).to_contain_text("Client error")
     expect(page.locator("#health")).to_contain_text("No live SCIM token")
     page.get_by_role("button", name="Generate token").click()
     expect(page.get_by_text("Copy it now: you will not see it again.")).to_be_visible()

@@ -72,6 +72,7 @@ def test_styles_and_scripts_load_and_copy_buttons_copy(browser_page, server, ent
     assert [re.sub(r"\.[0-9a-f]{12}\.", ".<hash>.", url.removeprefix(server)) for url in assets] == [
         "/static/css/base.<hash>.css",
         "/static/js/base.<hash>.js",
+        "/static/js/times.<hash>.js",
     ]
     for url in assets:
         response = loaded.get(url)

@@ -10,7 +10,6 @@ from http import HTTPStatus
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone
 
 from enterprise.activity.batch import batch
 from enterprise.activity.models import AuditEvent
@@ -218,9 +217,12 @@ def test_the_members_view_lists_who_was_deleted_when_and_by_what(scim, admin_ses
     text = admin_session.get("/enterprise/contoso/members/").text
 
     row = text[text.index(f'id="deleted-{user["id"]}"') :].split("</tr>")[0]
-    assert f"<td>{USER_NAME}</td>" in row
-    assert f"{timezone.localtime(deleted_at):%-d %b %Y, %H:%M}" in row
-    assert "Your identity provider (SCIM token pdscim_…" in row
+    assert f'<td data-label="Username" class="user-name">{USER_NAME}</td>' in row
+    stamp = f'<time datetime="{deleted_at:%Y-%m-%dT%H:%M:%S}Z" title="{deleted_at:%-d %b %Y, %H:%M} UTC"'
+    assert stamp in row
+    assert "just now</time> by your identity provider" in row
+    # Which credential deleted them is there on demand, folded.
+    assert '<details class="request"><summary>Request details</summary>With SCIM token pdscim_…' in row
     assert f'action="/enterprise/contoso/members/{user["id"]}/restore/"' in row
     assert "0 members" in text
 

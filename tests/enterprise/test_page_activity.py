@@ -19,7 +19,7 @@ DUPLICATE = "A user with userName 'x' already exists."
 
 
 def _rows(text: str) -> list[str]:
-    tbody = re.search(r'<table class="activity">.*?<tbody>(.*?)</tbody>', text, re.S)
+    tbody = re.search(r'<table class="activity stacking">.*?<tbody>(.*?)</tbody>', text, re.S)
     return re.findall(r"<tr>(.*?)</tr>", tbody[1], re.S) if tbody else []
 
 
@@ -106,13 +106,20 @@ def test_the_table_lists_recent_requests_newest_first(admin_session, enterprise,
     rows = _rows(admin_session.get(PAGE).text)
 
     assert len(rows) == 2
-    assert "<code>POST /Users</code>" in rows[0]
-    assert '<span class="pill pill-client_error">409 Client error</span>' in rows[0]
-    assert "A user with userName &#x27;x&#x27; already exists." in rows[0]
-    assert "409 Client error</span> <code>uniqueness</code>" in rows[0]
-    assert '<td class="num">7 ms</td>' in rows[0]
-    assert "<code>GET /Users</code>" in rows[1]
-    assert '<span class="pill pill-success">200 Succeeded</span>' in rows[1]
+    assert (
+        '<span class="said">Tried to create someone who already exists; Entra matches them instead</span>'
+        in rows[0]
+    )
+    assert "A user with userName &#x27;x&#x27; already exists." in rows[0]  # the reason, in the details
+    # A create Entra resolves by matching the one who exists is a normal answer, not a failure.
+    assert '<span class="pill pill-normal">Normal</span>' in rows[0]
+    request = rows[0][rows[0].index('<details class="request">') :]
+    assert "<code>POST /Users</code>" in request
+    assert "<code>409 uniqueness</code>" in request
+    assert "7 ms" in request
+    assert "by Entra" in rows[0]
+    assert "<code>GET /Users</code>" in rows[1][rows[1].index('<details class="request">') :]
+    assert '<span class="pill pill-success">Succeeded</span>' in rows[1]
 
 
 def test_errors_only_keeps_the_failed_requests(admin_session, enterprise):
@@ -124,7 +131,9 @@ def test_errors_only_keeps_the_failed_requests(admin_session, enterprise):
     rows = _rows(text)
 
     assert len(rows) == 2
-    assert "503 Server error" in rows[0] and "401 Client error" in rows[1]
+    assert '<span class="pill pill-server_error">Server error</span>' in rows[0]
+    assert '<span class="pill pill-client_error">Client error</span>' in rows[1]
+    assert "<code>503</code>" in rows[0] and "<code>401</code>" in rows[1]
     assert '<a href="/enterprise/contoso/?kind=errors#activity" aria-current="true">Errors only</a>' in text
     assert 'href="/enterprise/contoso/scim/activity.csv?kind=errors">Download CSV</a>' in text
 
@@ -214,3 +223,21 @@ def test_the_csv_defuses_cells_a_spreadsheet_would_run(admin_session, enterprise
     # The user agent is the last column but one; the credential (none here) follows it.
     assert row.endswith(f',{cell},""')
     assert ',"\'-1",' in row
+
+
+def test_the_page_gives_times_for_the_browser_to_localise_while_csv_and_api_stay_utc(
+    admin_session, enterprise
+):
+    ProvisioningEventFactory(enterprise=enterprise, created_at=datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+
+    row = _rows(admin_session.get(PAGE).text)[0]
+    csv_rows = _csv(admin_session).splitlines()
+    api = admin_session.get(PAGE + "api/scim/activity/").json()
+
+    # UTC as the fallback; static/js/times.js rewrites it in the viewer's zone (tests/browser).
+    assert (
+        '<time datetime="2026-03-10T09:30:00Z" title="10 Mar 2026, 09:30 UTC" data-local="datetime">'
+        "10 Mar 2026, 09:30 UTC</time>"
+    ) in row
+    assert csv_rows[1].startswith('"2026-03-10T09:30:00+00:00",')
+    assert api["results"][0]["created_at"] == "2026-03-10T09:30:00Z"

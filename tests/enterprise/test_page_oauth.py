@@ -222,14 +222,16 @@ def test_the_activity_says_which_credential_each_request_used(admin_session, ent
 
     text = admin_session.get(PAGE).text
     token_hint = enterprise.scim_tokens.get().hint
-    assert f'<code>GET /Groups</code><small class="credential">with SCIM token {token_hint}</small>' in text
-    assert (
-        f'<code>GET /Users</code><small class="credential">with OAuth client secret {secret.hint}</small>'
-        in text
+    # Each row's folded request details say which credential it used.
+    within = r"(?:(?!</details>).)*?"
+    assert re.search(
+        rf"<code>GET /Groups</code>{within}<dd>SCIM token {re.escape(token_hint)}</dd>", text, re.S
     )
-    assert (
-        f'<code>POST /token</code><small class="credential">with OAuth client secret {secret.hint}</small>'
-        in text
+    assert re.search(
+        rf"<code>GET /Users</code>{within}<dd>OAuth client secret {re.escape(secret.hint)}</dd>", text, re.S
+    )
+    assert re.search(
+        rf"<code>POST /token</code>{within}<dd>OAuth client secret {re.escape(secret.hint)}</dd>", text, re.S
     )
     csv = b"".join(admin_session.get("/enterprise/contoso/scim/activity.csv").streaming_content).decode()
     assert f',"SCIM token {token_hint}"\r\n' in csv

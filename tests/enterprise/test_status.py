@@ -14,6 +14,7 @@ from tests.factories import GroupFactory, MemberFactory, ProvisioningEventFactor
 pytestmark = pytest.mark.django_db
 
 DUPLICATE = "A user with userName 'x' already exists."
+INVALID = "The attribute 'active' must be a boolean."
 
 
 def _health(client) -> tuple[str, str]:
@@ -55,17 +56,43 @@ def test_a_request_in_the_last_minute_reads_as_just_now(admin_session, scim):
 def test_failures_in_the_last_24_hours_are_counted_with_the_latest_reason(admin_session, enterprise, scim):
     _event(enterprise, timedelta(minutes=30))
     for minutes in (300, 200, 100):
-        _event(
-            enterprise,
-            timedelta(minutes=minutes),
-            method="POST",
-            status=409,
-            scim_type="uniqueness",
-            detail=DUPLICATE,
-        )
+        _event(enterprise, timedelta(minutes=minutes), method="PATCH", status=400, detail=INVALID)
     _event(enterprise, timedelta(hours=30), status=400, detail="Older than a day.")
 
-    assert _health(admin_session) == ("warning", f"3 requests failed in the last 24 hours: {DUPLICATE}")
+    assert _health(admin_session) == ("warning", f"3 requests failed in the last 24 hours: {INVALID}")
+
+
+def test_answers_that_are_normal_in_a_cycle_are_not_failures_and_are_shown_apart(
+    admin_session, enterprise, scim
+):
+    _event(enterprise, timedelta(minutes=30))
+    # Entra reads a person it just deleted; creates someone who exists, then matches them.
+    _event(
+        enterprise,
+        timedelta(minutes=20),
+        path="/Users/6ae2342c-0000-4000-8000-000000000000",
+        resource_id="6ae2342c-0000-4000-8000-000000000000",
+        status=404,
+        detail="User 6ae2342c-0000-4000-8000-000000000000 not found.",
+    )
+    _event(
+        enterprise, timedelta(minutes=10), method="POST", status=409, scim_type="uniqueness", detail=DUPLICATE
+    )
+
+    text = admin_session.get("/enterprise/contoso/").text
+    folded = re.search(r'<details class="normal-answers" id="normal-answers">(.*?)</details>', text, re.S)[1]
+
+    assert _health(admin_session) == ("ok", "Healthy — last sync 30 minutes ago")
+    assert "Normal during a provisioning cycle: 2 answers in the last 24 hours" in folded
+    assert "Tried to create someone who already exists; Entra matches them instead" in folded
+    assert "Looked for someone who is not here: deleted, or never existed" in folded
+
+
+def test_a_lookup_of_a_collection_that_fails_is_still_a_failure(admin_session, enterprise, scim):
+    _event(enterprise, timedelta(minutes=5), status=404, detail="No such endpoint.")
+
+    assert _health(admin_session) == ("warning", "1 request failed in the last 24 hours: No such endpoint.")
+    assert 'id="normal-answers"' not in admin_session.get("/enterprise/contoso/").text
 
 
 def test_a_server_error_is_shown_as_an_error(admin_session, enterprise, scim):
@@ -138,12 +165,26 @@ def test_the_status_shows_the_last_request_and_the_counts(admin_session, enterpr
     MemberFactory(enterprise=other_enterprise)
     GroupFactory.create_batch(4, enterprise=enterprise)
     _event(enterprise, timedelta(hours=3))
-    _event(enterprise, timedelta(minutes=12, seconds=5), method="DELETE", path="/Users/abc", status=204)
+    _event(
+        enterprise,
+        timedelta(minutes=12, seconds=5),
+        method="DELETE",
+        path="/Users/abc",
+        status=204,
+        action="deleted",
+        target_type="User",
+        target_id="abc",
+        target_label="anna@contoso.com",
+        summary="Deleted member anna@contoso.com",
+        facts={},
+    )
 
     text = admin_session.get("/enterprise/contoso/").text
+    tile = re.search(r'<div id="last-request">(.*?)</div>', text, re.S)[1]
 
-    assert "12 minutes ago</time>" in text
-    assert "<small>DELETE /Users/abc → 204</small>" in text
+    assert '<span class="said">Deleted anna@contoso.com</span>' in tile
+    assert re.search(r'data-local="relative">12 minutes ago</time> by Entra</small>', tile)
+    assert "/Users/" not in tile
     assert '<dt>Active members</dt><dd><a href="/enterprise/contoso/members/?state=active">3</a></dd>' in text
     assert (
         '<dt>Deactivated members</dt><dd><a href="/enterprise/contoso/members/?state=deactivated">2</a></dd>'

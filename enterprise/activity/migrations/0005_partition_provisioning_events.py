@@ -105,7 +105,7 @@ def unpartition(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activity", "0003_audit_actions_for_alerts_and_restores"),
+        ("activity", "0004_domain_unverified_audit_action"),
     ]
 
     operations = [

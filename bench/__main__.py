@@ -77,7 +77,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--mix-batch", type=int, default=10, help="members per PATCH in the mix (default 10)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"), help="default %(default)s")
     parser.add_argument(
-        "--profile", metavar="SVG", help="record a py-spy flame graph of the workers during the cycle"
+        "--profile",
+        metavar="SVG",
+        help="record a py-spy flame graph of the workers during the cycle (else table 4 or 5)",
     )
     parser.add_argument(
         "--keep-database", action="store_true", help="leave the database behind for inspection"

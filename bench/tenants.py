@@ -118,8 +118,11 @@ async def _replay(
     return Result(record, phases, total, percentile(everything, 50), before, rss_mb(gunicorn))
 
 
-def ours(server: Gunicorn, database: str, plan: cycle.Plan, count: int, slug: str) -> Result:
-    """Our service with `count` enterprises, each with its own token, replaying `plan` interleaved."""
+def ours(
+    server: Gunicorn, database: str, plan: cycle.Plan, count: int, slug: str, profile: str | None = None
+) -> Result:
+    """Our service with `count` enterprises, each with its own token, replaying `plan` interleaved; with
+    `profile`, a py-spy profile of its workers (Gunicorn.profiled)."""
     from enterprise.credentials.services import scim_token_rotate
     from enterprise.services import enterprise_create
 
@@ -129,7 +132,7 @@ def ours(server: Gunicorn, database: str, plan: cycle.Plan, count: int, slug: st
         _, token = scim_token_rotate(enterprise=enterprise)
         tenants.append((token, f"/scim/v2/{enterprise.public_id}"))
     kind = cycle.Replay if slug == "tenant" else CreateHeavy
-    with server:
+    with server, server.profiled(profile):
         return asyncio.run(_replay(server, database, tenants, plan, kind))
 
 
@@ -227,9 +230,12 @@ def run(args, server, fresh_database) -> tuple[list[str], bool]:
     database. Returns the sections and whether any request met an unexpected error."""
     sections, failed = [], False
     stock_database = f"{args.database}_stock"
+    # --profile records the cycle when it runs, else the first of these.
+    profile = None if "cycle" in args.only else args.profile
     if "tenants" in args.only:
         plan = cycle.Plan(args.tenant_users, args.tenant_groups, args.clients, args.batch, args.dialect)
-        mine = ours(server(), args.database, plan, args.tenants, "tenant")
+        mine = ours(server(), args.database, plan, args.tenants, "tenant", profile)
+        profile = None
         fresh_database(stock_database)
         theirs = stock(stock_database, args.workers, args.threads, plan, args.tenants, create_heavy=False)
         title = (
@@ -242,7 +248,7 @@ def run(args, server, fresh_database) -> tuple[list[str], bool]:
         print(sections[-1], "\n", flush=True)
     if "mix" in args.only:
         plan = cycle.Plan(args.mix_users, args.mix_groups, args.clients, args.mix_batch, args.dialect)
-        mine = ours(server(), args.database, plan, 1, "mix")
+        mine = ours(server(), args.database, plan, 1, "mix", profile)
         fresh_database(stock_database)
         theirs = stock(stock_database, args.workers, args.threads, plan, 1, create_heavy=True)
         title = (

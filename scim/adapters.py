@@ -132,12 +132,18 @@ class MemberAdapter(ResourceAdapter):
                     "display": g.display_name,
                     "type": "direct",
                 }
-                for g in member.groups.all()
+                for g in self._groups()
             ]
             if groups:
                 resource["groups"] = groups
         resource["meta"] = self.meta()
         return resource
+
+    def _groups(self):
+        """The member's groups: prefetched for a page of members, else read in one written-out statement."""
+        if "groups" in getattr(self.obj, "_prefetched_objects_cache", {}):
+            return self.obj.groups.all()
+        return Group.objects.of_member(self.obj)
 
     def from_dict(self, d: dict) -> None:
         """A full body (POST or PUT): it replaces everything the identity provider manages."""

@@ -4,7 +4,8 @@
 It creates a database of its own (dropped at the end), serves it with gunicorn, drives it from this process
 over loopback, and prints three tables: an Entra provisioning cycle replayed by concurrent clients (then the
 same cycle against a stock django-scim2 app, bench/stock/, on a second database, and the ratio), the cost
-of single requests as the enterprise and its groups grow, and the SQL statements each kind of request makes.
+of single requests as the enterprise and its groups grow, the SQL statements each kind of request makes, and
+(bench/tenants.py) hundreds of enterprises provisioning at once and a create-heavy mix, each against stock.
 The tables, the machine and the command line go to bench/RESULTS.md (or --output). It exits 1 when either
 service answered a request with an error it should not have.
 """
@@ -25,6 +26,9 @@ from bench.server import ROOT, CpuMeter, Gunicorn, free_port
 
 TINY = {"users": 40, "groups": 4, "clients": 4, "sizes": "300:10,1000:200", "repeat": 10}
 TINY_HISTORY = {"history_rows": 20_000}
+# Tables 4 and 5 (bench/tenants.py) at a size of seconds.
+TINY_TENANTS = {"tenants": 8, "tenant_users": 10, "mix_users": 60, "mix_groups": 3}
+TABLES = ["cycle", "sizes", "queries", "tenants", "mix", "history"]
 
 
 def arguments() -> argparse.Namespace:
@@ -61,32 +65,39 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--redis", default="redis://127.0.0.1:6379/0", help="the rate limit's cache (default %(default)s)"
     )
+    parser.add_argument("--only", choices=TABLES, action="append", help="run only these tables")
     parser.add_argument(
-        "--only",
-        choices=["cycle", "sizes", "queries", "history"],
-        action="append",
-        help="run only these tables",
+        "--tenants", type=int, default=500, help="enterprises in table 4's many-tenant replay (default 500)"
     )
     parser.add_argument(
         "--history-rows",
         type=int,
         default=10_000_000,
-        help="provisioning activity rows in table 4, over 90 days (default %(default)s)",
+        help="provisioning activity rows in table 6, over 90 days (default %(default)s)",
     )
+    parser.add_argument("--tenant-users", type=int, default=40, help="users of each of them (default 40)")
+    parser.add_argument("--tenant-groups", type=int, default=2, help="groups of each of them (default 2)")
+    parser.add_argument(
+        "--mix-users", type=int, default=4000, help="users in table 5's create-heavy mix (default 4000)"
+    )
+    parser.add_argument("--mix-groups", type=int, default=10, help="groups in the mix (default 10)")
+    parser.add_argument("--mix-batch", type=int, default=10, help="members per PATCH in the mix (default 10)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"), help="default %(default)s")
     parser.add_argument(
-        "--profile", metavar="SVG", help="record a py-spy flame graph of the workers during the cycle"
+        "--profile",
+        metavar="SVG",
+        help="record a py-spy flame graph of the workers during the cycle (else table 4 or 5)",
     )
     parser.add_argument(
         "--keep-database", action="store_true", help="leave the database behind for inspection"
     )
     parser.add_argument(
-        "--tiny", action="store_true", help=f"a run of seconds, for CI: {TINY | TINY_HISTORY}"
+        "--tiny", action="store_true", help=f"a run of seconds, for CI: {TINY | TINY_TENANTS | TINY_HISTORY}"
     )
     args = parser.parse_args()
     if args.tiny:
-        vars(args).update(TINY, **TINY_HISTORY)
-    args.only = args.only or ["cycle", "sizes", "queries", "history"]
+        vars(args).update(TINY | TINY_TENANTS | TINY_HISTORY)
+    args.only = args.only or TABLES
     return args
 
 
@@ -190,6 +201,12 @@ def main() -> int:
         if "queries" in args.only:
             sections.append(report.queries_table([s.size for s in seeded], *queries.count(seeded)))
             print(sections[-1], "\n", flush=True)
+        if "tenants" in args.only or "mix" in args.only:
+            from bench import tenants
+
+            found, unexpected = tenants.run(args, server, recreate_database)
+            sections += found
+            failed |= unexpected
         if "history" in args.only:
             from bench import history
 

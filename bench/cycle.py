@@ -88,15 +88,21 @@ def patch(*operations: dict) -> dict:
 
 
 class Replay:
-    def __init__(self, plan: Plan, connections: list[Connection], base: str):
+    """`first_user`, `first_group`: the numbers of this replay's first user and group (bench/tenants.py gives
+    each enterprise its own, so that one enterprise can receive every enterprise's requests)."""
+
+    def __init__(
+        self, plan: Plan, connections: list[Connection], base: str, first_user: int = 0, first_group: int = 0
+    ):
         self.plan, self.connections, self.base = plan, connections, base
         self.user_ids: dict[int, str] = {}
         self.group_ids: dict[int, str] = {}
         rng = random.Random(plan.seed)
-        everyone = list(range(plan.users))
-        # Group 0 holds everybody ("All staff"), the others each a tenth of the enterprise.
-        self.memberships = {0: everyone}
-        for g in range(1, plan.groups):
+        everyone = list(range(first_user, first_user + plan.users))
+        self.users, self.groups = everyone, list(range(first_group, first_group + plan.groups))
+        # The first group holds everybody ("All staff"), the others each a tenth of the enterprise.
+        self.memberships = {first_group: everyone}
+        for g in self.groups[1:]:
             self.memberships[g] = sorted(rng.sample(everyone, max(1, plan.users // 10)))
         self.updated = rng.sample(everyone, plan.users // 10)
         self.deactivated = rng.sample(everyone, plan.users // 20)
@@ -107,15 +113,23 @@ class Replay:
 
     async def run(self) -> list[Phase]:
         return [
-            await self.phase("initial: users", [self.create_user(i) for i in range(self.plan.users)]),
-            await self.phase("initial: groups", [self.create_group(g) for g in range(self.plan.groups)]),
-            await self.phase(
-                "incremental",
-                [self.update_user(i) for i in self.updated]
-                + [self.deactivate_user(i) for i in self.deactivated]
-                + [self.remove_members(g) for g in range(self.plan.groups)],
-            ),
+            await self.phase("initial: users", self.initial_users()),
+            await self.phase("initial: groups", self.initial_groups()),
+            await self.phase("incremental", self.incremental()),
         ]
+
+    def initial_users(self) -> list:
+        return [self.create_user(i) for i in self.users]
+
+    def initial_groups(self) -> list:
+        return [self.create_group(g) for g in self.groups]
+
+    def incremental(self) -> list:
+        return (
+            [self.update_user(i) for i in self.updated]
+            + [self.deactivate_user(i) for i in self.deactivated]
+            + [self.remove_members(g) for g in self.groups]
+        )
 
     async def phase(self, name: str, jobs: list) -> Phase:
         """Run jobs (coroutine functions taking a connection) on all connections until none are left."""

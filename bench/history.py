@@ -1,5 +1,5 @@
 """
-Table 4: years of history. Provisioning activity filled to --history-rows rows over the 90 days kept, for
+Table 6: years of history. Provisioning activity filled to --history-rows rows over the 90 days kept, for
 many enterprises (one large one with LARGE_SHARE of the rows, the measured one, and a typical one), with
 INSERT … SELECT generate_series in seconds per million rows. Then, in the same run, against a copy of the
 same rows in one plain table (the layout before partitions, the baseline):
@@ -242,7 +242,7 @@ def history_table(rows, filled, copied, prune, reads, repeat, load) -> str:
     typical_rows = (rows - large_rows) // (ENTERPRISES - 1)
     return "\n\n".join(
         [
-            f"## 4. History: {rows:,} activity rows over {DAYS} days, {ENTERPRISES:,} enterprises",
+            f"## 6. History: {rows:,} activity rows over {DAYS} days, {ENTERPRISES:,} enterprises",
             f"Filled with INSERT … SELECT generate_series in {filled:.0f} s, copied to one plain table (the "
             f"layout before partitions, the baseline) in {copied:.0f} s. The large enterprise has "
             f"{large_rows:,} rows ({LARGE_SHARE:.0%}), a typical one about {typical_rows:,}.",

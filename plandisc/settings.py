@@ -224,6 +224,9 @@ SCIM_DEFAULT_PAGE_SIZE = envint("SCIM_DEFAULT_PAGE_SIZE", "100")
 SCIM_ACTIVITY_RETENTION_DAYS = envint("SCIM_ACTIVITY_RETENTION_DAYS", "90")
 SCIM_ACTIVITY_BATCH = envint("SCIM_ACTIVITY_BATCH", "100")
 SCIM_ACTIVITY_MAX_DELAY = envint("SCIM_ACTIVITY_MAX_DELAY", "1")
+# Credential resolutions each worker keeps (scim/auth.py), least recently used first out: one per live
+# credential of the enterprises calling it, so a worker's memory stays flat however many enterprises call.
+SCIM_CREDENTIAL_CACHE_SIZE = envint("SCIM_CREDENTIAL_CACHE_SIZE", "10000")
 # How long members the identity provider deleted are kept as "Recently deleted", restorable, before the
 # worker purges them (enterprise.directory.tasks).
 MEMBER_RETENTION_DAYS = envint("MEMBER_RETENTION_DAYS", "30")

@@ -14,12 +14,15 @@ before, and a token that expires on its own (the end of a rotation's overlap) st
 """
 
 import hashlib
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from enterprise.credentials.models import AccessToken, ScimToken
@@ -32,7 +35,6 @@ from enterprise.models import Enterprise
 from scim.activity import Note
 
 CACHE_SECONDS = LAST_USED_RESOLUTION.total_seconds()
-CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,14 @@ def authenticate(public_id: uuid.UUID, raw: str) -> Credential | None:
 
 
 class CredentialCache:
-    """This process's resolutions, each valid while the enterprise's credentials version is unchanged."""
+    """This process's resolutions, each valid while the enterprise's credentials version is unchanged. It
+    holds at most SCIM_CREDENTIAL_CACHE_SIZE of them: a new one pushes out the least recently used, so with
+    hundreds of enterprises calling, the ones calling now stay and memory stays flat."""
 
     def __init__(self):
-        self.entries: dict[tuple[uuid.UUID, str], tuple[Credential, object, float]] = {}
+        self.entries: OrderedDict[tuple[uuid.UUID, str], tuple[Credential, object, float]] = OrderedDict()
+        # gthread workers serve requests from several threads; moving and evicting entries is not atomic.
+        self.lock = threading.Lock()
 
     @staticmethod
     def key(public_id: uuid.UUID, raw: str) -> tuple[uuid.UUID, str]:
@@ -101,20 +107,24 @@ class CredentialCache:
         return public_id, hashlib.sha256(raw.encode()).hexdigest()
 
     def get(self, key: tuple, version: object) -> Credential | None:
-        entry = self.entries.get(key)
-        if entry is None:
-            return None
-        credential, seen, deadline = entry
-        expired = credential.expires_at is not None and credential.expires_at <= timezone.now()
-        if seen != version or time.monotonic() > deadline or expired:
-            self.entries.pop(key, None)
-            return None
-        return credential
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            credential, seen, deadline = entry
+            expired = credential.expires_at is not None and credential.expires_at <= timezone.now()
+            if seen != version or time.monotonic() > deadline or expired:
+                self.entries.pop(key, None)
+                return None
+            self.entries.move_to_end(key)
+            return credential
 
     def put(self, key: tuple, credential: Credential, version: object) -> None:
-        if len(self.entries) >= CACHE_SIZE:
-            self.entries.clear()
-        self.entries[key] = (credential, version, time.monotonic() + CACHE_SECONDS)
+        with self.lock:
+            self.entries[key] = (credential, version, time.monotonic() + CACHE_SECONDS)
+            self.entries.move_to_end(key)
+            while len(self.entries) > settings.SCIM_CREDENTIAL_CACHE_SIZE:
+                self.entries.popitem(last=False)
 
     def has(self, key: tuple) -> bool:
         return key in self.entries

@@ -10,7 +10,7 @@ timestamps compare as timestamps.
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser, SCIMParserError
 from scim2_filter_parser.transpilers.django_q_object import Transpiler
@@ -34,9 +34,9 @@ def invalid_filter(detail: str) -> ScimError:
 
 
 class _Transpiler(Transpiler):
-    def __init__(self, attr_map: dict, kinds: dict):
+    def __init__(self, attr_map: dict, kinds: dict, through: dict):
         super().__init__(attr_map)
-        self.kinds = kinds
+        self.kinds, self.through = kinds, through
 
     def visit_AttrPath(self, node):
         field = super().visit_AttrPath(node)
@@ -60,12 +60,25 @@ class _Transpiler(Transpiler):
 
     def lookup(self, field: str, scim_op: str, op: str, value) -> Q:
         kind = self.kinds.get(field, "string")
+        for prefix, (through, outer, inner, visible) in self.through.items():
+            if field.startswith(prefix):
+                # One EXISTS over the relation's visible rows (not a join), so that `not (…)` and `ne`
+                # negate "has such a member" rather than each condition on its own.
+                query, negated = self._lookup(inner + field.removeprefix(prefix), kind, scim_op, op, value)
+                rows = through.objects.filter(query, visible, **{outer: OuterRef("pk")})
+                query = Q(Exists(rows))
+                break
+        else:
+            query, negated = self._lookup(field, kind, scim_op, op, value)
+        return ~query if negated else query
+
+    def _lookup(self, field: str, kind: str, scim_op: str, op: str, value) -> tuple[Q, bool]:
+        """The comparison, and whether the filter asks for its negation."""
         if scim_op == "pr":
             present = Q(**{f"{field}__isnull": False})
-            return present & ~Q(**{field: ""}) if kind == "string" else present
+            return (present & ~Q(**{field: ""}) if kind == "string" else present), False
         if value is None:
-            query = Q(**{f"{field}__isnull": True})
-            return ~query if scim_op == "ne" else query
+            return Q(**{f"{field}__isnull": True}), scim_op == "ne"
         if kind == "boolean" and (scim_op not in ("eq", "ne") or not isinstance(value, bool)):
             raise invalid_filter(f"'{scim_op}' needs a boolean value (true or false) here.")
         if kind != "boolean" and not isinstance(value, str):
@@ -78,9 +91,8 @@ class _Transpiler(Transpiler):
             try:
                 value = uuid.UUID(value)
             except ValueError:
-                return Q(pk__in=[])  # no resource has an id that is not a UUID
-        query = Q(**{f"{field}__{op}": value})
-        return ~query if scim_op == "ne" else query
+                return Q(pk__in=[]), False  # no resource has an id that is not a UUID
+        return Q(**{f"{field}__{op}": value}), scim_op == "ne"
 
 
 class ScimFilter:
@@ -90,6 +102,9 @@ class ScimFilter:
     attr_map: dict = {}
     kinds: dict = {}
     multi_valued_joins: tuple = ()
+    # Field prefix -> (through model, its field to the filtered resource, the prefix there, the condition its
+    # rows meet to be seen): such attributes are matched with EXISTS over those rows (_Transpiler.lookup).
+    through: dict = {}
 
     @classmethod
     def queryset(cls, enterprise: Enterprise) -> QuerySet:
@@ -103,9 +118,14 @@ class ScimFilter:
             raise invalid_filter("The filter contains a NUL character.")
         try:
             tree = SCIMParser().parse(SCIMLexer().tokenize(filter_query))
-            return _Transpiler(cls.attr_map, cls.kinds).transpile(tree)
+            return _Transpiler(cls.attr_map, cls.kinds, cls.through).transpile(tree)
         except ScimError:
             raise
+        except ValidationError as error:
+            # A value of the wrong form for a relation's column, met building its EXISTS (GroupFilter).
+            raise invalid_filter(
+                f"The filter has a value of the wrong form: {'; '.join(error.messages)}"
+            ) from None
         except (
             SCIMParserError,
             ValueError,
@@ -196,7 +216,8 @@ class GroupFilter(ScimFilter):
         ("members", "display", None): "members.display_name",
     }
     kinds = {**COMMON_KINDS, "members__scim_id": "uuid"}
-    multi_valued_joins = ("members",)
+    # Recently deleted members keep their memberships until purged, but SCIM neither shows nor matches them.
+    through = {"members__": (GroupMembership, "group", "member__", Q(member__deleted_at__isnull=True))}
 
 
 class MembershipFilter(ScimFilter):

@@ -28,12 +28,29 @@ def _load(relative: str) -> dict:
     return json.loads((_SOURCE / relative).read_text())
 
 
+MEMBER_DISPLAY = {
+    "name": "display",
+    "type": "string",
+    "multiValued": False,
+    "description": "The member's displayName, else their userName.",
+    "required": False,
+    "caseExact": False,
+    "mutability": "readOnly",
+    "returned": "default",
+    "uniqueness": "none",
+}
+
+
 def _definitions() -> dict[str, dict]:
     user = _load("core/User.json")
     user["attributes"] = [a for a in user["attributes"] if a["name"] != "password"]
     group = _load("core/Group.json")
     # RFC 7643 §4.2 makes displayName REQUIRED; its schema listing in §8.7.1 says otherwise by mistake.
     next(a for a in group["attributes"] if a["name"] == "displayName")["required"] = True
+    # Each member's name as groups answer it (RFC 7643 §4.2 names `display`; its §8.7.1 listing leaves it out,
+    # and strict clients such as scim2-models refuse what the schema does not list).
+    members = next(a for a in group["attributes"] if a["name"] == "members")
+    members["subAttributes"].append(MEMBER_DISPLAY)
     enterprise_user = _load("extension/Enterprise-User.json")
     return {USER: user, ENTERPRISE_USER: enterprise_user, GROUP: group}
 

@@ -1,6 +1,7 @@
 """Replay the cycle against the stock app: migrate its database, serve it like ours, send what it answers."""
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import secrets
@@ -41,15 +42,23 @@ def environment(database: str, port: int) -> dict:
     }
 
 
-def run_cycle(plan: Plan, database: str, workers: int, threads: int) -> tuple[str, report.Totals]:
-    """`plan` as ours ran it; `database` exists and is empty."""
+@contextlib.contextmanager
+def serve(database: str, workers: int, threads: int):
+    """The stock app on `database` (which exists and is empty), migrated and served by gunicorn: yields the
+    server and its one token."""
     port = free_port()
     env = environment(database, port)
     migrate = [sys.executable, "-m", "django", "migrate", "--verbosity", "0"]
     subprocess.run(migrate, cwd=ROOT, env=env, check=True)
     log = ROOT / "bench" / "out" / "gunicorn-stock.log"
-    token = env["STOCK_SCIM_TOKEN"]
     with Gunicorn(env, port, workers, threads, log, "bench.stock.wsgi:application") as gunicorn:
+        yield gunicorn, env["STOCK_SCIM_TOKEN"]
+
+
+def run_cycle(plan: Plan, database: str, workers: int, threads: int) -> tuple[str, report.Totals]:
+    """`plan` as ours ran it; `database` exists and is empty."""
+    with serve(database, workers, threads) as (gunicorn, token):
+        port = gunicorn.port
         meter = CpuMeter(gunicorn, database)
         stock = dataclasses.replace(plan, dialect="entra")
         record, phases = asyncio.run(replay(stock, "127.0.0.1", port, token, BASE, StockReplay))

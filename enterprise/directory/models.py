@@ -100,9 +100,22 @@ class ProvisionedResourceManager(models.Manager):
         resource._state.adding, resource._state.db = False, self.db
         return True
 
+    def update_row(self, resource) -> None:
+        """Write every column of a stored resource with one UPDATE, each value prepared by its field as save()
+        prepares it (compiling save()'s UPDATE cost more CPU than running it). No signals are sent."""
+        db = connections[self.db]
+        fields = [f for f in self.model._meta.concrete_fields if not f.primary_key]
+        sql = (
+            f'UPDATE "{self.model._meta.db_table}" SET {", ".join(f"{f.column} = %s" for f in fields)} '
+            f"WHERE {self.model._meta.pk.column} = %s"
+        )
+        with db.cursor() as cursor:
+            cursor.execute(
+                sql, [*(f.get_db_prep_save(f.pre_save(resource, False), db) for f in fields), resource.pk]
+            )
+
     def _select(self) -> str:
-        columns = ", ".join(f.column for f in self.model._meta.concrete_fields)
-        return f'SELECT {columns} FROM "{self.model._meta.db_table}"'
+        return _select_sql(self.model)
 
     def _fetch(self, sql: str, params: list) -> list:
         """The instances a `_select()` statement finds, their values converted as a queryset converts them."""
@@ -112,6 +125,13 @@ class ProvisionedResourceManager(models.Manager):
             rows = cursor.fetchall()
         converters = _converters(self.model, db)
         return [self.model.from_db(self.db, None, _converted(row, converters, db)) for row in rows]
+
+
+@functools.lru_cache(maxsize=64)
+def _select_sql(model: type[models.Model]) -> str:
+    """`SELECT <every column> FROM <table>`, made once per model: most SCIM requests start with it."""
+    columns = ", ".join(f.column for f in model._meta.concrete_fields)
+    return f'SELECT {columns} FROM "{model._meta.db_table}"'
 
 
 @functools.lru_cache(maxsize=64)
@@ -132,6 +152,16 @@ def _converted(row: tuple, converters: list[tuple], db) -> list:
         for convert in functions:
             values[index] = convert(values[index], col, db)
     return values
+
+
+class GroupManager(ProvisionedResourceManager):
+    def of_member(self, member: "Member") -> list:
+        """The groups `member` is in, by id, in one written-out statement (a SCIM user lists them)."""
+        sql = (
+            f"{self._select()} WHERE id IN (SELECT group_id FROM {GroupMembership._meta.db_table} "
+            "WHERE member_id = %s) ORDER BY id"
+        )
+        return self._fetch(sql, [member.pk])
 
 
 class LiveMemberManager(ProvisionedResourceManager):
@@ -332,6 +362,8 @@ class Group(ProvisionedResource):
         blank=True,
         help_text="Set on the Enterprise page.",
     )
+
+    objects = GroupManager()
 
     class Meta(ProvisionedResource.Meta):
         db_table = "enterprise_group"

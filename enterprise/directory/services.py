@@ -91,7 +91,7 @@ def member_update(*, member: Member, profile: dict, manager: Member | None = Non
     """
     was_active = member.active
     _member_set(member, profile, manager)
-    member.save()
+    Member.objects.update_row(member)
     if was_active and not member.active:
         member_deactivate(member=member)
 

@@ -103,6 +103,7 @@ def test_members_are_listed_with_references(scim, enterprise, group, users):
             "value": users[0],
             "$ref": f"http://127.0.0.1:8000/scim/v2/{enterprise.public_id}/Users/{users[0]}",
             "type": "User",
+            "display": "user0@contoso.com",
         }
     ]
 

@@ -276,9 +276,8 @@ def _setup_check_key(enterprise: Enterprise) -> str:
 def setup_check_run(request: HttpRequest, slug: str) -> HttpResponse:
     """Check what Plandisc can check of the enterprise's setup; the page it redirects to shows the lines."""
     enterprise = _get_enterprise_for_admin(request, slug)
-    now = timezone.now()
-    lines = [dataclasses.asdict(line) for line in setup_check(enterprise, now)]
-    request.session[_setup_check_key(enterprise)] = {"checked_at": now.isoformat(), "lines": lines}
+    lines = [dataclasses.asdict(line) for line in setup_check(enterprise, timezone.now())]
+    request.session[_setup_check_key(enterprise)] = {"lines": lines}
     return _back_to(slug, "setup-check")
 
 

@@ -38,6 +38,7 @@ class ScimStatus:
     # the latest NORMAL_ANSWERS_SHOWN of them.
     normal_count: int = 0
     normal_answers: list[ProvisioningEvent] = field(default_factory=list)
+    window_hours: int = HEALTH_WINDOW // timedelta(hours=1)
 
 
 def scim_status(enterprise: Enterprise, now: datetime) -> ScimStatus:

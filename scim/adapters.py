@@ -425,9 +425,7 @@ class GroupAdapter(ResourceAdapter):
                     raise bad_request(f"The member '{raw[:100]}' is not a user of this enterprise.") from None
         if not ids:
             return []
-        rows = Member.objects.filter(enterprise=self.call.enterprise, scim_id__in=list(ids)).values_list(
-            "scim_id", "pk", "user_name"
-        )
+        rows = Member.objects.keys(self.call.enterprise, list(ids))
         found = {scim_id: (pk, user_name) for scim_id, pk, user_name in rows}
         missing = [raw for key, raw in ids.items() if key not in found]
         if strict and missing:

@@ -174,20 +174,16 @@ def group_save(*, group: Group, display_name: str, external_id: str | None) -> N
     group.display_name, group.external_id = display_name, external_id
     _check_lengths(group, ["display_name", "external_id"])
     _touch(group)
-    if renamed:
+    if group.pk is None:
         group.save()
     else:
-        group.save(update_fields=["updated_at", "version"])
+        Group.objects.update_row(group, None if renamed else ["updated_at", "version"])
 
 
 def group_members_add(*, group: Group, member_ids: list[int]) -> None:
     """Add members by primary key (they must be the group's enterprise's); ones already in stay as they are.
     One INSERT whatever the group's size: its members are never loaded."""
-    GroupMembership.objects.bulk_create(
-        [GroupMembership(group=group, member_id=pk) for pk in member_ids],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+    Group.objects.add_members(group, member_ids)
 
 
 def group_memberships(*, group: Group, where: Q | None = None, keep: list[int] | None = None):

@@ -464,10 +464,16 @@ def default_role(request: HttpRequest, slug: str) -> HttpResponse:
     refused = _role_posted(
         request,
         DefaultRoleForm(request.POST),
-        lambda role: enterprise_default_role_set(enterprise=enterprise, role=role, actor=request.user),
+        lambda role: _default_role_set(enterprise, role, request.user),
         _("Default role saved."),
     )
     return refused or _back_to(slug, "roles")
+
+
+def _default_role_set(enterprise: Enterprise, role: str, actor) -> None:
+    enterprise_default_role_set(enterprise=enterprise, role=role, actor=actor)
+    # SCIM workers cache the enterprise with its credentials; a user created next must get the new role.
+    credentials.enterprise_credentials_changed(enterprise=enterprise)
 
 
 @login_required

@@ -227,6 +227,9 @@ SCIM_ACTIVITY_MAX_DELAY = envint("SCIM_ACTIVITY_MAX_DELAY", "1")
 # Credential resolutions each worker keeps (scim/auth.py), least recently used first out: one per live
 # credential of the enterprises calling it, so a worker's memory stays flat however many enterprises call.
 SCIM_CREDENTIAL_CACHE_SIZE = envint("SCIM_CREDENTIAL_CACHE_SIZE", "10000")
+# ... and for how long at most, in seconds: revocation, rotation, the provisioning switch, seats and the
+# default role reach every worker at once through the shared credentials version, whatever this is.
+SCIM_CREDENTIAL_CACHE_SECONDS = envint("SCIM_CREDENTIAL_CACHE_SECONDS", "900")
 # How long members the identity provider deleted are kept as "Recently deleted", restorable, before the
 # worker purges them (enterprise.directory.tasks).
 MEMBER_RETENTION_DAYS = envint("MEMBER_RETENTION_DAYS", "30")

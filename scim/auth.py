@@ -9,8 +9,11 @@ Resolutions are cached in this process, so most requests spend no query on the c
 checked against the enterprise's credentials version in the shared cache (read in the same round trip as the
 rate limit, see scim/limits.py), which `enterprise_credentials_changed` (enterprise.credentials.services)
 changes on revocation, rotation and the provisioning switch: such a change takes effect on the next request,
-in every worker. An entry also lives at most CACHE_SECONDS, so a token's last-used mark stays as fresh as
-before, and a token that expires on its own (the end of a rotation's overlap) stops then, cached or not.
+in every worker. A token that expires on its own (the end of a rotation's overlap) stops then, cached or
+not. An entry lives at most SCIM_CREDENTIAL_CACHE_SECONDS: with hundreds of enterprises calling, a life of a
+minute made every worker look each enterprise's token up again every minute, a third of the requests of a
+many-tenant cycle. A cached token's last-used mark is refreshed apart, once a minute across all workers
+(scim_token_used).
 """
 
 import hashlib
@@ -30,11 +33,12 @@ from enterprise.credentials.services import (
     LAST_USED_RESOLUTION,
     scim_access_token_authenticate,
     scim_token_authenticate,
+    scim_token_used,
 )
 from enterprise.models import Enterprise
 from scim.activity import Note
 
-CACHE_SECONDS = LAST_USED_RESOLUTION.total_seconds()
+MARK_SECONDS = LAST_USED_RESOLUTION.total_seconds()
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,14 @@ class Credential:
     kind: str
     label: str
     expires_at: datetime | None = None
+    token_id: int | None = None  # a SCIM token's, whose last-used mark the cache keeps fresh
 
 
 def scim_token(public_id: uuid.UUID, raw: str) -> Credential | None:
     token = scim_token_authenticate(public_id=public_id, raw=raw)
     if token is None:
         return None
-    return Credential(token.enterprise, "scim_token", token.label, token.expires_at)
+    return Credential(token.enterprise, "scim_token", token.label, token.expires_at, token.pk)
 
 
 def access_token(public_id: uuid.UUID, raw: str) -> Credential | None:
@@ -111,17 +116,24 @@ class CredentialCache:
             entry = self.entries.get(key)
             if entry is None:
                 return None
-            credential, seen, deadline = entry
+            credential, seen, deadline, marked = entry
+            now = time.monotonic()
             expired = credential.expires_at is not None and credential.expires_at <= timezone.now()
-            if seen != version or time.monotonic() > deadline or expired:
+            if seen != version or now > deadline or expired:
                 self.entries.pop(key, None)
                 return None
             self.entries.move_to_end(key)
-            return credential
+            mark = credential.token_id is not None and now - marked > MARK_SECONDS
+            if mark:
+                self.entries[key] = (credential, seen, deadline, now)
+        if mark:
+            scim_token_used(token_id=credential.token_id)
+        return credential
 
     def put(self, key: tuple, credential: Credential, version: object) -> None:
         with self.lock:
-            self.entries[key] = (credential, version, time.monotonic() + CACHE_SECONDS)
+            now = time.monotonic()
+            self.entries[key] = (credential, version, now + settings.SCIM_CREDENTIAL_CACHE_SECONDS, now)
             self.entries.move_to_end(key)
             while len(self.entries) > settings.SCIM_CREDENTIAL_CACHE_SIZE:
                 self.entries.popitem(last=False)

@@ -180,9 +180,11 @@ def activity_chart(enterprise: Enterprise, now: datetime) -> ActivityChart:
 def last_changes(enterprise: Enterprise, scim_ids: list[str]) -> dict[str, ProvisioningEvent]:
     """The request that last changed each of a page of members (their SCIM ids), in one query. A member
     missing from the result has no change in the activity kept (made before it was recorded, or pruned)."""
-    events = kept_activity(enterprise).filter(
-        target_id__in=scim_ids, status__lt=400, action__in=ProvisioningEvent.CHANGES
-    ).order_by("-created_at", "-id")
+    events = (
+        kept_activity(enterprise)
+        .filter(target_id__in=scim_ids, status__lt=400, action__in=ProvisioningEvent.CHANGES)
+        .order_by("-created_at", "-id")
+    )
     found: dict[str, ProvisioningEvent] = {}
     for event in events:
         found.setdefault(event.target_id, event)

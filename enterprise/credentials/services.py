@@ -133,6 +133,13 @@ def scim_token_authenticate(
     return token
 
 
+def scim_token_used(*, token_id: int, now: datetime | None = None) -> None:
+    """Refresh the last-used mark of a token that a SCIM worker has cached: at most once per
+    LAST_USED_RESOLUTION across every worker and host, the shared cache deciding which one writes."""
+    if cache.add(f"scim-token-used:{token_id}", 1, timeout=LAST_USED_RESOLUTION.total_seconds()):
+        ScimToken.objects.filter(pk=token_id).update(last_used_at=now or timezone.now())
+
+
 class ClientRefused(Exception):
     """Why client authentication failed, in words for the enterprise's admin (never for the caller)."""
 

@@ -3,12 +3,16 @@ Many enterprises calling one worker: each request makes the statements it makes 
 and the worker's credential cache stays within SCIM_CREDENTIAL_CACHE_SIZE, dropping the least recently used.
 """
 
+import time
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from enterprise.credentials.services import scim_token_rotate
 from enterprise.services import enterprise_create
@@ -86,3 +90,38 @@ def test_the_credential_cache_keeps_the_most_recently_used_within_its_size(setti
     assert resolved(b)  # b back in; c out, as a was used after it
     assert not resolved(a)
     assert len(auth.credentials.entries) == 2
+
+
+def test_a_cached_token_keeps_its_last_used_mark_fresh_without_being_looked_up_again(monkeypatch):
+    scim = _tenant(0)
+    token = scim.enterprise.scim_tokens.get()
+    hour_ago = token.last_used_at - timedelta(hours=1)
+    token.__class__.objects.filter(pk=token.pk).update(last_used_at=hour_ago)
+    cache.delete(f"scim-token-used:{token.pk}")
+    later = time.monotonic() + 61
+    monkeypatch.setattr(auth.time, "monotonic", lambda: later)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert scim.get("/Users?count=0").status_code == HTTPStatus.OK
+        assert scim.get("/Users?count=0").status_code == HTTPStatus.OK
+
+    touching = [q["sql"] for q in captured.captured_queries if "enterprise_scimtoken" in q["sql"]]
+    assert len(touching) == 1 and touching[0].startswith("UPDATE")  # marked once, never looked up again
+    token.refresh_from_db()
+    assert token.last_used_at > hour_ago + timedelta(minutes=59)
+
+
+def test_a_default_role_changed_on_the_page_reaches_every_worker_at_once(scim, admin_session):
+    """Workers cache the enterprise with its credential for SCIM_CREDENTIAL_CACHE_SECONDS; what a user's
+    creation reads of it (the default role, whether it takes a seat) must not wait for that."""
+    assert scim.get("/Users?count=0").status_code == HTTPStatus.OK  # cached now
+
+    response = admin_session.post(
+        reverse("enterprise:default-role", args=[scim.enterprise.slug]), {"role": "viewer"}
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert scim.get("/Users?count=0").status_code == HTTPStatus.OK
+
+    assert response.status_code == HTTPStatus.FOUND
+    resolved = [q["sql"] for q in captured.captured_queries if "enterprise_scimtoken" in q["sql"]]
+    assert resolved and resolved[0].startswith("SELECT")

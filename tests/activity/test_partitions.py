@@ -226,3 +226,20 @@ def _tables_read(sql: str) -> set[str]:
         cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     return {name for name in re.findall(r"\bon (\w+)", plan) if name in every}
+
+
+@pytest.mark.django_db
+def test_the_table_keeps_only_the_indexes_its_reads_use():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname", [partitions.TABLE]
+        )
+        indexes = [indexdef.split(" USING btree ")[1] for (indexdef,) in cursor.fetchall()]
+
+    # The enterprise's own index went (migration 0007): the others lead with it.
+    assert indexes == [
+        "(id, created_at)",
+        "(enterprise_id, created_at DESC) WHERE (status >= 400)",
+        "(enterprise_id, created_at DESC)",
+        "(enterprise_id, target_id, created_at DESC)",
+    ]

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 
 from enterprise.activity.models import ProvisioningEvent
+from enterprise.models import Profile
 from tests.factories import ProvisioningEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +184,15 @@ def test_a_made_up_page_number_never_fails(admin_session, enterprise, page):
 
     assert response.status_code == HTTPStatus.OK
     assert "3 requests." in response.text
+
+
+def test_the_period_and_the_count_are_in_danish_for_a_danish_admin(admin_session, admin_user, enterprise):
+    Profile.objects.create(user=admin_user, language="da")
+    _fill(enterprise, 10_001)
+
+    with time_machine.travel(NOW, tick=False):
+        text = admin_session.get(PAGE).text
+
+    assert '<label for="activity-period">Periode</label>' in text
+    assert '<option value="7d" selected>Seneste 7 dage</option>' in text
+    assert "Mere end 10.000 forespørgsler." in text and "Side 1 af mange" in text

@@ -16,7 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from enterprise.activity.models import ProvisioningEvent
-from enterprise.activity.selectors import ACTIVITY_FIELDS, ActivityFilter, Outcome, provisioning_activity
+from enterprise.activity.selectors import (
+    ACTIVITY_FIELDS,
+    ActivityFilter,
+    CappedPaginator,
+    Outcome,
+    provisioning_activity,
+)
 from enterprise.credentials import services as credentials
 from enterprise.credentials.models import ClientSecret, FederationTrust, ScimToken
 from enterprise.credentials.selectors import client_secret_of, live_scim_tokens, oauth_settings, scim_token_of
@@ -238,13 +244,21 @@ def scim_toggle(request: Request, slug: str) -> Response:
     return Response({"scim_enabled": enterprise.scim_enabled, "deactivated_members": deactivated})
 
 
+class ActivityPagination(PageNumberPagination):
+    """DRF's page shape, `count` counted at most to the cap (CappedPaginator): 10,001 means "more than
+    10,000" (further on, one more than the requests up to the page asked for), and `next` stays a link."""
+
+    django_paginator_class = CappedPaginator
+
+
 @api_view(["GET"])
 def activity(request: Request, slug: str) -> Response:
-    """The enterprise's SCIM requests, newest first, paged; `?kind=errors` keeps the failed ones,
-    `?kind=changes` the changes, `?target=<SCIM id>` those about one member or group."""
+    """The enterprise's SCIM requests of a period, newest first, paged; `?period=` 24h, 7d (the default), 30d
+    or 90d (the default with `target`); `?kind=errors` keeps the failed ones, `?kind=changes` the changes,
+    `?target=<SCIM id>` those about one member or group. `count` stops at 10,001: "more than 10,000"."""
     enterprise = enterprise_for_admin(user=request.user, slug=slug)
     events = provisioning_activity(enterprise, ActivityFilter.of(request.query_params))
-    paginator = PageNumberPagination()
+    paginator = ActivityPagination()
     page = paginator.paginate_queryset(events, request)
     return paginator.get_paginated_response(ProvisioningEventSerializer(page, many=True).data)
 

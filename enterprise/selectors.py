@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from enterprise.activity.models import ProvisioningEvent
-from enterprise.activity.selectors import NORMAL_ANSWERS, provisioning_activity
+from enterprise.activity.selectors import NORMAL_ANSWERS, kept_activity
 from enterprise.credentials.selectors import has_live_credential
 from enterprise.models import Enterprise
 
@@ -45,7 +45,7 @@ def scim_status(enterprise: Enterprise, now: datetime) -> ScimStatus:
     members = enterprise.members.aggregate(
         active_count=Count("pk", filter=Q(active=True)), deactivated_count=Count("pk", filter=Q(active=False))
     )
-    events = provisioning_activity(enterprise, now=now)
+    events = kept_activity(enterprise, now)
     last = events.first()
     normal = events.filter(NORMAL_ANSWERS, created_at__gte=now - HEALTH_WINDOW)
     shown = list(normal[:NORMAL_ANSWERS_SHOWN]) if last else []

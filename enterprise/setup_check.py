@@ -26,7 +26,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from enterprise.activity.selectors import provisioning_activity
+from enterprise.activity.selectors import kept_activity
 from enterprise.credentials.models import ClientSecret, FederationTrust
 from enterprise.models import Enterprise
 from enterprise.selectors import HEALTH_WINDOW
@@ -174,7 +174,7 @@ def entra_line(enterprise: Enterprise, now: datetime) -> Line:
             _("Turn provisioning on when you want Entra to manage your members."),
             "provisioning",
         )
-    events = provisioning_activity(enterprise)
+    events = kept_activity(enterprise, now)
     last = events.first()
     if last is None:
         return Line(

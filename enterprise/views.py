@@ -29,9 +29,11 @@ from enterprise.activity.selectors import (
     ACTIVITY_FIELDS,
     ActivityChart,
     ActivityFilter,
+    CappedPaginator,
     Outcome,
     activity_chart,
     activity_target_label,
+    kept_activity,
     last_changes,
     provisioning_activity,
 )
@@ -150,8 +152,8 @@ def _render_detail(
     if trust:
         initial["jwks_url"] = trust.jwks_url
     shown = ActivityFilter.of(request.GET)
-    events = provisioning_activity(enterprise, shown)
-    activity = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    events = provisioning_activity(enterprise, shown, now)
+    activity = CappedPaginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
         request,
         enterprise,
@@ -163,8 +165,11 @@ def _render_detail(
             "chart": _chart_drawing(activity_chart(enterprise, now)),
             "activity": activity,
             "activity_rows": [(event, Outcome.of(event.status)) for event in activity],
+            # Whether the days kept hold any request, asked only when the period shown has none.
+            "any_activity": bool(activity.object_list) or kept_activity(enterprise, now).exists(),
             "shown": shown,
             "activity_kinds": ActivityFilter.KINDS.items(),
+            "activity_periods": ActivityFilter.period_choices(),
             "target_label": activity_target_label(enterprise, shown.target) if shown.target else "",
             "changes": enterprise.audit_events.select_related("actor")[:10],
             "oauth": oauth,

@@ -14,11 +14,18 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from enterprise.activity import partitions
 from enterprise.activity.models import ProvisioningEvent
-from enterprise.activity.selectors import ActivityFilter, provisioning_activity
+from enterprise.activity.selectors import (
+    ActivityFilter,
+    CappedPaginator,
+    activity_chart,
+    last_changes,
+    provisioning_activity,
+)
 from enterprise.activity.services import provisioning_events_record, provisioning_partitions_make
 from enterprise.activity.tasks import provisioning_partitions_create
 from tests.factories import ProvisioningEventFactory
@@ -161,23 +168,78 @@ def _partitions_read(queryset) -> set[str]:
 
 
 @pytest.mark.django_db
-def test_the_page_reads_only_the_partitions_of_the_days_kept(enterprise):
+def test_the_page_reads_only_the_partitions_of_the_period_shown(enterprise):
     now = datetime(2031, 3, 15, 10, 30, tzinfo=UTC)
     today = now.date()
     days = [today - timedelta(days=age) for age in range(0, 100)]
     partitions.partitions_create(days=days + [today + timedelta(days=1)])
     ProvisioningEventFactory(enterprise=enterprise, created_at=now)
-    kept = {partitions.partition_name(today - timedelta(days=age)) for age in range(0, 91)}
-    kept.add(partitions.partition_name(today + timedelta(days=1)))
 
-    page = provisioning_activity(enterprise, ActivityFilter(kind="errors"), now=now)
-    last_day = page.filter(created_at__gte=now - timedelta(hours=24))
+    def names(ages) -> set[str]:
+        return {partitions.partition_name(today - timedelta(days=age)) for age in ages}
 
-    assert [e.created_at for e in provisioning_activity(enterprise, now=now)] == [now]
-    # Every day kept, and no older day nor the DEFAULT partition: the days asked for all have theirs.
-    assert _partitions_read(page) == kept
-    assert _partitions_read(last_day) == {
-        partitions.partition_name(today - timedelta(days=1)),
-        partitions.partition_name(today),
-        partitions.partition_name(today + timedelta(days=1)),
-    }
+    default = provisioning_activity(enterprise, ActivityFilter.of({}), now=now)
+    errors = provisioning_activity(enterprise, ActivityFilter.of({"kind": "errors"}), now=now)
+    last_day = provisioning_activity(enterprise, ActivityFilter(period="24h"), now=now)
+    long = provisioning_activity(enterprise, ActivityFilter(kind="errors", period="90d"), now=now)
+
+    with CaptureQueriesContext(connection) as page:
+        assert [e.created_at for e in CappedPaginator(default, 20).get_page(1)] == [now]
+
+    # The default period, the last 7 days: its 8 days (the first one in part), no other day nor the DEFAULT
+    # partition, for the page's rows and its pager's count.
+    assert [_tables_read(q["sql"]) for q in page.captured_queries] == [names(range(8))] * 2
+    assert "LIMIT 10001" in page.captured_queries[0]["sql"]
+    assert _partitions_read(errors) == names(range(8))
+    assert _partitions_read(last_day) == names(range(2))
+    # The longest period reads every day kept, and still no older day.
+    assert _partitions_read(long) == names(range(91))
+
+
+@pytest.mark.django_db
+def test_the_chart_and_the_members_last_changes_read_the_last_week(enterprise):
+    now = datetime(2031, 3, 15, 10, 30, tzinfo=UTC)
+    today = now.date()
+    partitions.partitions_create(days=[today - timedelta(days=age) for age in range(-1, 100)])
+    week = {partitions.partition_name(today - timedelta(days=age)) for age in range(8)}
+    recent = ProvisioningEventFactory(
+        enterprise=enterprise, created_at=now - timedelta(days=1), target_id="m-1", action="updated"
+    )
+    old = ProvisioningEventFactory(
+        enterprise=enterprise, created_at=now - timedelta(days=60), target_id="m-2", action="created"
+    )
+
+    with CaptureQueriesContext(connection) as chart:
+        activity_chart(enterprise, now)
+    with CaptureQueriesContext(connection) as found_recent:
+        assert last_changes(enterprise, ["m-1"], now) == {"m-1": recent}
+    # A member whose last change is older is found too, by a second read of the older days.
+    assert last_changes(enterprise, ["m-1", "m-2", "m-3"], now) == {"m-1": recent, "m-2": old}
+
+    assert [_tables_read(q["sql"]) for q in chart.captured_queries] == [week]
+    assert [_tables_read(q["sql"]) for q in found_recent.captured_queries] == [week]
+
+
+def _tables_read(sql: str) -> set[str]:
+    every = {*partitions.partition_days().values(), partitions.DEFAULT}
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return {name for name in re.findall(r"\bon (\w+)", plan) if name in every}
+
+
+@pytest.mark.django_db
+def test_the_table_keeps_only_the_indexes_its_reads_use():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname", [partitions.TABLE]
+        )
+        indexes = [indexdef.split(" USING btree ")[1] for (indexdef,) in cursor.fetchall()]
+
+    # The enterprise's own index went (migration 0007): the others lead with it.
+    assert indexes == [
+        "(id, created_at)",
+        "(enterprise_id, created_at DESC) WHERE (status >= 400)",
+        "(enterprise_id, created_at DESC)",
+        "(enterprise_id, target_id, created_at DESC)",
+    ]

@@ -41,21 +41,6 @@ SAME_IN_DANISH = {
     "Federation Metadata XML",
 }
 
-# The templates another change rewrites and translates after it is merged (issue 19): their English is
-# tolerated, and so are the page sections they render (by id). Remove both when their strings are in the
-# catalog.
-NOT_YET_TRANSLATED_TEMPLATES = {
-    "enterprise/members.html",
-    "enterprise/_status.html",
-    "enterprise/_alert_banners.html",
-    "enterprise/_activity.html",
-    "enterprise/_activity_summary.html",
-    "enterprise/_member_request.html",
-    "enterprise/_changes.html",
-    "enterprise/_chart.html",
-    "enterprise/_pager.html",
-}
-NOT_YET_TRANSLATED_SECTIONS = {"scim-status", "activity", "changes", "alert-banners"}
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SKIPPED_ELEMENTS = {"b", "code", "script", "style"}
@@ -106,11 +91,9 @@ TEMPLATE_SYNTAX = re.compile(r"{#.*?#}|{%.*?%}|{{.*?}}", re.S)
 
 def template_english() -> set[str]:
     """Every piece of English written literally in our templates (blocktranslate bodies included, split at
-    their placeholders), except Entra's words, the names above and the not yet translated templates."""
+    their placeholders), except Entra's words and the names above."""
     found = set()
     for path in TEMPLATES.rglob("*.*"):
-        if str(path.relative_to(TEMPLATES)) in NOT_YET_TRANSLATED_TEMPLATES:
-            continue
         source = TEMPLATE_SYNTAX.sub("\x00", path.read_text())
         for piece in visible_text(source):
             parts = piece.split("\x00")
@@ -173,7 +156,6 @@ def _pattern(message: str) -> str:
 def english_on(html: str, skip_ids=frozenset(), skip_classes=frozenset()) -> list[str]:
     """The visible text of a Danish page that holds English from our templates or an untranslated message of
     our catalog (one whose msgstr is empty, or where the English stands, untranslated, on the page)."""
-    skip_ids = NOT_YET_TRANSLATED_SECTIONS | set(skip_ids)
     same = {e["msgid"] for e in catalog() if e["msgstr"] and e["msgstr"][0] == e["msgid"]}
     english = sorted(template_english() - same, key=len, reverse=True)
     messages = [e["msgid"] for e in catalog() if e["msgid"] not in same and e["msgid"] not in SAME_IN_DANISH]

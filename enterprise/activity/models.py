@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from enterprise.models import Enterprise
 
@@ -115,32 +116,32 @@ class AuditEvent(models.Model):
     """Who changed an enterprise's provisioning settings, and when."""
 
     class Action(models.TextChoices):
-        TOKEN_CREATED = "token_created", "SCIM token created"
-        TOKEN_REVOKED = "token_revoked", "SCIM token revoked"
-        SCIM_ENABLED = "scim_enabled", "SCIM provisioning turned on"
-        SCIM_DISABLED = "scim_disabled", "SCIM provisioning turned off"
-        SSO_CONFIGURED = "sso_configured", "Single sign-on configured"
-        CLIENT_SECRET_CREATED = "client_secret_created", "OAuth client secret created"
-        CLIENT_SECRET_REVOKED = "client_secret_revoked", "OAuth client secret revoked"
-        FEDERATION_CONFIGURED = "federation_configured", "Federation configured"
-        FEDERATION_REVOKED = "federation_revoked", "Federation removed"
-        TOKEN_LIFETIME_CHANGED = "token_lifetime_changed", "Access token lifetime changed"
-        DOMAIN_ADDED = "domain_added", "Email domain added"
-        DOMAIN_VERIFIED = "domain_verified", "Email domain verified"
-        DOMAIN_REMOVED = "domain_removed", "Email domain removed"
-        DOMAIN_UNVERIFIED = "domain_unverified", "Email domain unverified: its TXT record was gone"
-        DOMAIN_RECLAIMED = "domain_reclaimed", "Email domain reclaimed by Plandisc support"
-        ADMIN_GROUPS_CHANGED = "admin_groups_changed", "Admin groups changed"
-        ADMIN_GRANTED = "admin_granted", "Enterprise admin role granted"
-        ADMIN_REVOKED = "admin_revoked", "Enterprise admin role revoked"
-        ROLE_CHANGED = "role_changed", "Role changed"
-        GROUP_ROLE_CHANGED = "group_role_changed", "Group role changed"
-        DEFAULT_ROLE_CHANGED = "default_role_changed", "Default role changed"
-        SEATS_CHANGED = "seats_changed", "Licensed seats changed"
-        MEMBER_RESTORED = "member_restored", "Deleted member restored"
-        ALERT_SENT = "alert_sent", "Alert sent"
-        ALERT_RESOLVED = "alert_resolved", "Alert resolved"
-        ALERT_SETTINGS_CHANGED = "alert_settings_changed", "Alert notification address changed"
+        TOKEN_CREATED = "token_created", _("SCIM token created")
+        TOKEN_REVOKED = "token_revoked", _("SCIM token revoked")
+        SCIM_ENABLED = "scim_enabled", _("SCIM provisioning turned on")
+        SCIM_DISABLED = "scim_disabled", _("SCIM provisioning turned off")
+        SSO_CONFIGURED = "sso_configured", _("Single sign-on configured")
+        CLIENT_SECRET_CREATED = "client_secret_created", _("OAuth client secret created")
+        CLIENT_SECRET_REVOKED = "client_secret_revoked", _("OAuth client secret revoked")
+        FEDERATION_CONFIGURED = "federation_configured", _("Federation configured")
+        FEDERATION_REVOKED = "federation_revoked", _("Federation removed")
+        TOKEN_LIFETIME_CHANGED = "token_lifetime_changed", _("Access token lifetime changed")
+        DOMAIN_ADDED = "domain_added", _("Email domain added")
+        DOMAIN_VERIFIED = "domain_verified", _("Email domain verified")
+        DOMAIN_REMOVED = "domain_removed", _("Email domain removed")
+        DOMAIN_UNVERIFIED = "domain_unverified", _("Email domain unverified: its TXT record was gone")
+        DOMAIN_RECLAIMED = "domain_reclaimed", _("Email domain reclaimed by Plandisc support")
+        ADMIN_GROUPS_CHANGED = "admin_groups_changed", _("Admin groups changed")
+        ADMIN_GRANTED = "admin_granted", _("Enterprise admin role granted")
+        ADMIN_REVOKED = "admin_revoked", _("Enterprise admin role revoked")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        GROUP_ROLE_CHANGED = "group_role_changed", _("Group role changed")
+        DEFAULT_ROLE_CHANGED = "default_role_changed", _("Default role changed")
+        SEATS_CHANGED = "seats_changed", _("Licensed seats changed")
+        MEMBER_RESTORED = "member_restored", _("Deleted member restored")
+        ALERT_SENT = "alert_sent", _("Alert sent")
+        ALERT_RESOLVED = "alert_resolved", _("Alert resolved")
+        ALERT_SETTINGS_CHANGED = "alert_settings_changed", _("Alert notification address changed")
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(
@@ -167,7 +168,7 @@ class AuditEvent(models.Model):
             " through group " in self.detail
         )
         if by_group or self.action == self.Action.ROLE_CHANGED:
-            return "your identity provider (SCIM)"
+            return _("your identity provider (SCIM)")
         if self.action in (self.Action.ALERT_SENT, self.Action.ALERT_RESOLVED):
             return "Plandisc"
-        return "Plandisc support"
+        return _("Plandisc support")

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, Strea
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -640,7 +641,7 @@ def _chart_drawing(chart: ActivityChart) -> dict:
     for i, hour in enumerate(chart.hours):
         x = CHART_LEFT + i * CHART_SLOT
         if hour.start.hour == 0:
-            days.append({"x": x, "label": f"{hour.start:%a %d %b}"})
+            days.append({"x": x, "label": date_format(hour.start, "D d M")})
         if not hour.total:
             continue
         rects, top = [], baseline

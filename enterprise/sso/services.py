@@ -162,9 +162,11 @@ def sso_domain_verify(*, domain: SsoDomain, actor: AbstractBaseUser | None) -> N
     if domain.txt_record not in records:
         if sso_domain_unverify(domain=domain, actor=actor):
             raise ValidationError(
-                f"Plandisc did not find the TXT record on {domain.domain}, so it is no longer verified: "
-                "people with an address at it no longer go to your identity provider. Publish the record "
-                "and verify it again."
+                _(
+                    "Plandisc did not find the TXT record on {domain}, so it is no longer verified: people "
+                    "with an address at it no longer go to your identity provider. Publish the record and "
+                    "verify it again."
+                ).format(domain=domain.domain)
             )
         raise ValidationError(
             _(

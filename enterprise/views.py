@@ -42,6 +42,7 @@ from enterprise.alerts.kinds import KINDS
 from enterprise.alerts.models import Alert
 from enterprise.alerts.selectors import (
     episode_deleted_members,
+    in_reader_words,
     notification_email,
     open_alerts,
     opted_out_kinds,
@@ -216,7 +217,10 @@ def _alerts_section(request: HttpRequest, enterprise: Enterprise) -> dict:
     the kinds the signed-in admin gets emails of."""
     opted_out = opted_out_kinds(enterprise, request.user)
     return {
-        "open_alerts": [(alert, KINDS[alert.kind]) for alert in open_alerts(enterprise)],
+        "open_alerts": [
+            (in_reader_words(alert, enterprise, timezone.now()), KINDS[alert.kind])
+            for alert in open_alerts(enterprise)
+        ],
         "address_form": NotificationAddressForm(
             initial={"notification_email": notification_email(enterprise)}
         ),

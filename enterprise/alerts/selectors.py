@@ -1,10 +1,12 @@
 """What the Enterprise page and the alert emails read of an enterprise's alerts. Nothing here writes."""
 
+import copy
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
+from django.utils import translation
 
 from enterprise.alerts.kinds import KINDS
 from enterprise.alerts.models import Alert, AlertOptOut, AlertSettings
@@ -20,6 +22,20 @@ def open_alerts(enterprise: Enterprise) -> list[Alert]:
         a for a in Alert.objects.filter(enterprise=enterprise, resolved_at__isnull=True) if a.kind in KINDS
     ]
     return sorted(alerts, key=lambda alert: order.index(alert.kind))
+
+
+def in_reader_words(alert: Alert, enterprise: Enterprise, now: datetime) -> Alert:
+    """The alert as the active language says it. Alerts are stored in English (the audit trail, and the
+    language of emails to nobody in particular); another language works the finding out again, the same
+    condition in the reader's words, and keeps the stored words once the condition is gone."""
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return alert
+    finding = KINDS[alert.kind].find(enterprise, now)
+    if finding is None:
+        return alert
+    worded = copy.copy(alert)
+    worded.headline, worded.lines, worded.advice = finding.headline, finding.lines, finding.advice
+    return worded
 
 
 def notification_email(enterprise: Enterprise) -> str:

@@ -24,7 +24,7 @@ from enterprise.activity.models import AuditEvent
 from enterprise.activity.services import audit_record
 from enterprise.alerts.kinds import KINDS, Finding, Kind
 from enterprise.alerts.models import Alert, AlertOptOut, AlertSettings
-from enterprise.alerts.selectors import alert_recipients
+from enterprise.alerts.selectors import alert_recipients, in_reader_words
 from enterprise.models import Enterprise
 
 logger = logging.getLogger(__name__)
@@ -128,12 +128,7 @@ def _email(enterprise: Enterprise, kind: Kind, alert: Alert, now: datetime, *, r
     for address, language in recipients:
         with translation.override(language):
             if language not in shown:
-                finding = None if resolved else kind.find(enterprise, now)
-                shown[language] = (
-                    Alert(headline=finding.headline, lines=finding.lines, advice=finding.advice)
-                    if finding
-                    else alert
-                )
+                shown[language] = alert if resolved else in_reader_words(alert, enterprise, now)
             context["alert"] = shown[language]
             if resolved:
                 subject = _("Resolved: %(title)s for %(name)s") % {

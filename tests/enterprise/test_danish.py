@@ -167,6 +167,19 @@ def test_an_alert_email_goes_out_in_its_admins_danish(enterprise, admin_user):
     assert stored.headline == "Provisioning has been silent for 5 hours"
 
 
+def test_the_page_s_alert_banners_speak_the_reader_s_language(enterprise, dansk, admin_session):
+    ProvisioningEventFactory(enterprise=enterprise, created_at=timezone.now() - timedelta(hours=5))
+    alerts_check()  # alerts are stored in English
+    page = reverse("enterprise:detail", args=[enterprise.slug])
+
+    html = _danish(dansk.get(page))
+
+    assert "Provisioneringen har været tavs i 5 timer" in html
+    assert english_on(html) == []
+    Profile.objects.filter(language="da").update(language="en")
+    assert "Provisioning has been silent for 5 hours" in admin_session.get(page).text
+
+
 def test_an_alert_email_to_an_admin_who_chose_nothing_is_english(enterprise, admin_user):
     ProvisioningEventFactory(enterprise=enterprise, created_at=timezone.now() - timedelta(hours=5))
 

@@ -302,7 +302,7 @@ def _page(
     name = _name_equals(query, resource_type)
     if name is not None and offset == 0 and count:
         # The identity provider's match query, the most frequent request of a provisioning cycle.
-        page = resource_type.model.objects.named(call.enterprise, name, count)
+        page = resource_type.model.objects.named(call.enterprise, name)
         _looked_up(call, resource_type, name, page)
         resource_type.adapter.load_related(page, projection.wants(resource_type.related))
         return len(page), [_render(resource_type, resource_type.adapter(o, call), projection) for o in page]

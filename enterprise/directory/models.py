@@ -189,11 +189,14 @@ class GroupManager(ProvisionedResourceManager):
                 )
 
     def of_member(self, member: "Member") -> list:
-        """The groups `member` is in, by id, in one written-out statement (a SCIM user lists them)."""
-        sql = (
-            f"{self._select()} WHERE id IN (SELECT group_id FROM {GroupMembership._meta.db_table} "
-            "WHERE member_id = %s) ORDER BY id"
-        )
+        """The groups `member` is in, by id, in one written-out statement (a SCIM user lists them). On
+        PostgreSQL their ids are gathered first and each group is then read by its key: as `IN (subquery)`,
+        a plan made while the table of groups was small joined by reading every group of every enterprise."""
+        ids = f"SELECT group_id FROM {GroupMembership._meta.db_table} WHERE member_id = %s"
+        if connections[self.db].vendor == "postgresql":
+            sql = f"{self._select()} WHERE id = ANY(ARRAY({ids})) ORDER BY id"
+        else:
+            sql = f"{self._select()} WHERE id IN ({ids}) ORDER BY id"
         return self._fetch(sql, [member.pk])
 
 
@@ -244,7 +247,10 @@ class ProvisionedResource(models.Model):
     # index alone to answer (see ProvisionedResourceManager); group names repeat across enterprises.
     NAME_ENTERPRISE = "enterprise_id"
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="%(class)ss")
+    # No index of its own: the page index (enterprise, id) of each model starts with it.
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="%(class)ss", db_index=False
+    )
     # The SCIM id: random, so one enterprise's ids say nothing about another's.
     scim_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     external_id = models.CharField(max_length=255, null=True, blank=True)
@@ -439,8 +445,12 @@ class Group(ProvisionedResource):
 
 
 class GroupMembership(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="group_memberships")
+    # No index of their own: the unique pair's index starts with the group, membership_member_idx serves
+    # the member (each was there twice, and every membership written updated both).
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="group_memberships", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

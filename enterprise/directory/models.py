@@ -152,10 +152,12 @@ def _select_sql(model: type[models.Model]) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _converters(model: type[models.Model], db) -> list[tuple]:
-    """(column index, column, converters) for the columns of `model` whose values `db` converts."""
+def _converters(model: type[models.Model], db, names: tuple[str, ...] | None = None) -> list[tuple]:
+    """(column index, column, converters) for the columns of `model` (every one, or the fields `names` in
+    that order) whose values `db` converts."""
     result = []
-    for index, field in enumerate(model._meta.concrete_fields):
+    fields = model._meta.concrete_fields if names is None else [model._meta.get_field(n) for n in names]
+    for index, field in enumerate(fields):
         col = field.get_col(model._meta.db_table)
         converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
         if converters:
@@ -209,23 +211,17 @@ class LiveMemberManager(ProvisionedResourceManager):
         member list names, in one written-out statement."""
         db = connections[self.db]
         field = self.model._meta.get_field("scim_id")
+        columns = ("scim_id", "id", "user_name", "deleted_at")
         sql = (
-            f'SELECT scim_id, id, user_name, deleted_at FROM "{self.model._meta.db_table}" '
+            f'SELECT {", ".join(columns)} FROM "{self.model._meta.db_table}" '
             f"WHERE scim_id IN ({', '.join(['%s'] * len(scim_ids))}) AND enterprise_id + 0 = %s"
         )  # only the scim_id index can answer (see by_scim_id)
         with db.cursor() as cursor:
             cursor.execute(sql, [*(field.get_db_prep_value(i, db) for i in scim_ids), enterprise.pk])
             rows = cursor.fetchall()
-        col = field.get_col(self.model._meta.db_table)
-        converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
-        found = []
-        for scim_id, pk, user_name, deleted_at in rows:
-            if deleted_at is not None:
-                continue
-            for convert in converters:
-                scim_id = convert(scim_id, col, db)
-            found.append((scim_id, pk, user_name))
-        return found
+        converters = _converters(self.model, db, columns)
+        found = (_converted(row, converters, db) for row in rows)
+        return [(scim_id, pk, name) for scim_id, pk, name, deleted_at in found if deleted_at is None]
 
     def get_queryset(self) -> models.QuerySet:
         return super().get_queryset().filter(deleted_at__isnull=True)

@@ -6,6 +6,8 @@ from http import HTTPStatus
 import pytest
 from playwright.sync_api import Page, expect
 
+from enterprise.activity.models import ProvisioningEvent
+from enterprise.activity.selectors import Outcome
 from tests.browser.conftest import OUTPUT, scim_lookup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -87,7 +89,16 @@ def test_an_admin_connects_rotates_and_revokes_the_scim_token(page, site, enterp
     expect(page.locator("#chart-desc")).to_have_text(
         "5 requests: 3 succeeded, 2 client errors, 0 server errors."
     )
-    expect(page.locator("svg.chart-svg rect")).to_have_count(2)
+    # One bar per hour, one block per outcome in it: the five requests may straddle the turn of an hour.
+    blocks = {
+        (event.created_at.replace(minute=0, second=0, microsecond=0), Outcome.of(event.status))
+        for event in ProvisioningEvent.objects.filter(enterprise=enterprise)
+    }
+    assert {outcome for _, outcome in blocks} == {Outcome.SUCCESS, Outcome.CLIENT_ERROR}
+    expect(page.locator("svg.chart-svg rect")).to_have_count(len(blocks))
+    expect(page.locator("svg.chart-svg rect.client_error")).to_have_count(
+        len({hour for hour, outcome in blocks if outcome == Outcome.CLIENT_ERROR})
+    )
     rows = page.locator("table.activity tbody tr")
     expect(rows).to_have_count(5)
     expect(rows.first).to_contain_text("Client error")

@@ -96,9 +96,15 @@ DATABASES = {
     "default": dj_database_url.config(default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server, so psycopg prepares the statements a connection repeats (the SCIM hot
-    # paths) once, instead of PostgreSQL parsing and planning each one again.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": envbool("DATABASE_SERVER_SIDE_BINDING", "True")}
+    # Parameters bound by the server, and statements a connection has run 5 times prepared (psycopg's
+    # threshold; Django turns preparing off unless asked): the SCIM hot paths are parsed and planned once per
+    # connection instead of at every request. Their plans stay right when PostgreSQL keeps a generic one
+    # (tests/directory/test_plans.py). Behind a transaction-pooling PgBouncer, turn both off.
+    server_side_binding = envbool("DATABASE_SERVER_SIDE_BINDING", "True")
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": server_side_binding,
+        "prepare_threshold": 5 if server_side_binding else None,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SQLITE_PATH.parent.mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -45,17 +45,21 @@ def provisioning_events_record(*, events: list[dict]) -> None:
     row describes.
     """
     columns = ProvisioningEvent.RECORDED
-    insert = (
-        f'INSERT INTO "{ProvisioningEvent._meta.db_table}" ({", ".join(columns)}) '
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
+    table = f'"{ProvisioningEvent._meta.db_table}" ({", ".join(columns)})'
+    insert = f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(columns))})"
+    copy = f"COPY {table} FROM STDIN"
     adapt = {
         "created_at": connection.ops.adapt_datetimefield_value,
         "facts": lambda value: ProvisioningEvent._meta.get_field("facts").get_db_prep_save(value, connection),
     }
     rows = [[adapt[c](e.get(c)) if c in adapt else e[c] for c in columns] for e in events]
     with connection.cursor() as cursor:
-        cursor.executemany(insert, rows)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(copy) as rows_in:
+                for row in rows:
+                    rows_in.write_row(row)
+        else:
+            cursor.executemany(insert, rows)
 
 
 def provisioning_refusals_record(

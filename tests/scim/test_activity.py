@@ -94,8 +94,13 @@ def test_a_full_batch_is_written_with_one_statement(scim, enterprise, settings):
     settings.SCIM_ACTIVITY_MAX_DELAY = 60
     scim.get("/Users")
     scim.get("/Users")
+    assert enterprise.provisioning_events.count() == 0  # held by the worker
     with CaptureQueriesContext(connection) as queries:
         scim.get("/Users")
-    inserts = [q["sql"] for q in queries if "INSERT" in q["sql"]]
-    assert len(inserts) == 1 and inserts[0].startswith('3 times: INSERT INTO "enterprise_provisioningevent"')
     assert enterprise.provisioning_events.count() == 3
+    writes = [q["sql"] for q in queries if "enterprise_provisioningevent" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert writes == []  # one COPY, which the query log does not list
+    else:
+        assert len(writes) == 1
+        assert writes[0].startswith('3 times: INSERT INTO "enterprise_provisioningevent"')

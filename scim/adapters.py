@@ -8,7 +8,6 @@ every rule. Group membership changes are set-based SQL: adding one member to a 5
 one row and never loads the group's members.
 """
 
-import copy
 import uuid
 from datetime import UTC, datetime
 
@@ -150,7 +149,7 @@ class MemberAdapter(ResourceAdapter):
         self.document = documents.normalize(_roles_as_objects(_manager_as_object(d)), USER_SCHEMA)
 
     def handle_operations(self, operations: list[documents.Operation]) -> None:
-        patched = copy.deepcopy(self.obj.profile)
+        patched = orjson.loads(orjson.dumps(self.obj.profile))  # a deep copy of JSON, ten times faster
         if self.obj.manager_id:
             patched.setdefault(ENTERPRISE_USER, {})["manager"] = {"value": str(self.obj.manager.scim_id)}
         for operation in operations:

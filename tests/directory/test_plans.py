@@ -92,3 +92,22 @@ def test_each_lookup_reads_its_index(enterprise, indexes, lookup, analysed):
     plan = generic_plan(lambda: lookup(enterprise))
     assert sorted(re.findall(r"(?:Scan using|Bitmap Index Scan on) (\w+)", plan)) == sorted(indexes), plan
     assert "Seq Scan" not in plan, plan
+
+
+def test_a_connection_prepares_the_lookups_it_repeats():
+    """Django turns psycopg's preparing off unless the settings ask (plandisc/settings.py does): without it
+    every request's statements were parsed and planned again."""
+    enterprise = EnterpriseFactory()
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%%scim_id = $1%%'"
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    Member.objects.by_scim_id(enterprise, uuid.uuid4())
+    assert prepared() == []
+    for _ in range(9):
+        Member.objects.by_scim_id(enterprise, uuid.uuid4())
+    assert prepared() == [f"{Member.objects._select()} WHERE scim_id = $1 AND enterprise_id + 0 = $2"]

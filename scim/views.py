@@ -7,10 +7,12 @@ every refusal; the pipeline turns it into the response.
 import re
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import orjson
 from django.conf import settings
+from django.db import connection
 from django.http import HttpResponse
 from django_scim.constants import SchemaURI
 
@@ -306,6 +308,40 @@ def _page(
         _looked_up(call, resource_type, name, page)
         resource_type.adapter.load_related(page, projection.wants(resource_type.related))
         return len(page), [_render(resource_type, resource_type.adapter(o, call), projection) for o in page]
+    with _unprepared():
+        return _listed(call, resource_type, query, offset, count, projection)
+
+
+@contextmanager
+def _unprepared():
+    """
+    Statements planned for their own values. A list page's reads filter by the enterprise and order by key
+    or attribute, and the plan PostgreSQL keeps for a prepared statement (plandisc/settings.py) is made for
+    any enterprise: beside larger ones it can walk the primary key through all their rows, 58 ms for a page
+    of an enterprise of 1,000 members next to one of 100,000 instead of 0.6 ms. Listing is rare in a
+    provisioning cycle, so it pays for its planning.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    if not hasattr(raw, "prepare_threshold"):  # SQLite prepares nothing
+        yield
+        return
+    threshold, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = threshold
+
+
+def _listed(
+    call: Call,
+    resource_type: ResourceType,
+    query: ListQuery,
+    offset: int,
+    count: int,
+    projection: Projection,
+) -> tuple[int, list[dict]]:
+    """`_page` for any query but the identity provider's match."""
     parser = resource_type.filter
     if query.filter:
         queryset = parser.search(query.filter, call.enterprise)

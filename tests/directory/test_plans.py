@@ -94,20 +94,31 @@ def test_each_lookup_reads_its_index(enterprise, indexes, lookup, analysed):
     assert "Seq Scan" not in plan, plan
 
 
+def _prepared_like(pattern: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", [pattern])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def test_a_connection_prepares_the_lookups_it_repeats():
     """Django turns psycopg's preparing off unless the settings ask (plandisc/settings.py does): without it
     every request's statements were parsed and planned again."""
     enterprise = EnterpriseFactory()
-
-    def prepared() -> list[str]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%%scim_id = $1%%'"
-            )
-            return [row[0] for row in cursor.fetchall()]
-
+    by_id = "%scim_id = $1%"
     Member.objects.by_scim_id(enterprise, uuid.uuid4())
-    assert prepared() == []
+    assert _prepared_like(by_id) == []
     for _ in range(9):
         Member.objects.by_scim_id(enterprise, uuid.uuid4())
-    assert prepared() == [f"{Member.objects._select()} WHERE scim_id = $1 AND enterprise_id + 0 = $2"]
+    expected = f"{Member.objects._select()} WHERE scim_id = $1 AND enterprise_id + 0 = $2"
+    assert _prepared_like(by_id) == [expected]
+
+
+def test_list_pages_are_planned_for_their_own_enterprise(scim, enterprise):
+    """A kept plan for any enterprise can walk the primary key through every enterprise's members (58 ms
+    instead of 0.6 for a small enterprise beside a large one): list pages are never prepared."""
+    MemberFactory.create_batch(30, enterprise=enterprise)
+    for _ in range(8):
+        assert scim.get("/Users?startIndex=11&count=5").status_code == 200
+        assert scim.get("/Groups?count=5").status_code == 200
+    assert _prepared_like('%FROM "enterprise_member"%ORDER BY%') == []
+    assert _prepared_like('%FROM "enterprise_group"%ORDER BY%') == []

@@ -166,7 +166,7 @@ def queries_table(sizes, counts: dict, listed: dict) -> str:
         rows.append([kind, *values, "yes" if len(set(values)) == 1 else "**no**", listed[kind]])
     unseen = (
         "one Redis round trip (rate limit and credentials version), and the activity row, written with "
-        "those of other requests, one pipelined INSERT per SCIM_ACTIVITY_BATCH requests"
+        "those of other requests, one COPY per SCIM_ACTIVITY_BATCH requests"
     )
     if settings.DATABASES["default"].get("CONN_HEALTH_CHECKS"):
         unseen = "one `SELECT 1` from CONN_HEALTH_CHECKS and " + unseen
@@ -193,8 +193,10 @@ def document(machine: str, command: str, args, load: float, sections: list[str])
     return "\n\n".join(["# Benchmark results", header, *sections]) + "\n"
 
 
-# The baseline of issue 10: the same cycle against a stock django-scim2 app (bench/stock/), in the same run.
-TARGET_STOCK_RATIO = 1.5
+# Issue 20's targets against a stock django-scim2 app (bench/stock/) given the same requests in the same run,
+# for the cycle (1c) and the replays of bench/tenants.py: requests per second and p95, ours ÷ stock.
+TARGET_STOCK_RATIO = 2.0
+TARGET_STOCK_P95 = 0.5
 
 
 def stock_table(
@@ -217,7 +219,7 @@ def stock_table(
 
 
 def baseline_table(ours: Totals, stock: Totals) -> str:
-    ratio = ours.rps / stock.rps
+    ratio, p95 = ours.rps / stock.rps, ours.p95 / stock.p95
     rows = [
         [
             app,
@@ -247,9 +249,10 @@ def baseline_table(ours: Totals, stock: Totals) -> str:
                 ],
                 rows,
             ),
-            f"Ours ÷ stock: **{ratio:.2f}×** the requests per second (target ≥ {TARGET_STOCK_RATIO}×: "
-            f"{verdict(ratio >= TARGET_STOCK_RATIO)}); p95 {ms(ours.p95)} ms against stock's {ms(stock.p95)} "
-            f"(target below stock's: {verdict(ours.p95 < stock.p95)}); worker CPU per request "
+            f"Ours ÷ stock: **{ratio:.2f}×** the requests per second (target ≥ {TARGET_STOCK_RATIO:.0f}×: "
+            f"{verdict(ratio >= TARGET_STOCK_RATIO)}); p95 {ms(ours.p95)} ms against stock's "
+            f"{ms(stock.p95)}, **{p95:.2f}×** (target ≤ {TARGET_STOCK_P95}: "
+            f"{verdict(p95 <= TARGET_STOCK_P95)}); worker CPU per request "
             f"{ms(ours.workers)} ms against {ms(stock.workers)} ms ({ours.workers / stock.workers:.1f}×).  \n"
             f"Worker boot CPU: ours {ours.boot:.2f} s, stock {stock.boot:.2f} s "
             "(a worker's on average, from fork until it could serve; not in the CPU per request).",

@@ -21,11 +21,10 @@ from pathlib import Path
 
 from bench import cycle, report
 from bench.client import Connection, Record, percentile
+from bench.report import TARGET_STOCK_P95 as TARGET_P95_RATIO
+from bench.report import TARGET_STOCK_RATIO as TARGET_RPS_RATIO
 from bench.report import ms, table, verdict
 from bench.server import CpuMeter, Gunicorn
-
-TARGET_RPS_RATIO = 2.0
-TARGET_P95_RATIO = 0.5
 
 
 @dataclass

@@ -40,9 +40,9 @@ def token_request_record(
 def provisioning_events_record(*, events: list[dict]) -> None:
     """
     Store a batch of provisioning activity rows, each a dict of ProvisioningEvent.RECORDED columns, with one
-    statement sent for all of them (psycopg pipelines them). Written out rather than bulk_create, which
-    prepares every value of every row through its model field and cost more CPU than the SCIM request a
-    row describes.
+    statement: a COPY on PostgreSQL (psycopg formats the rows in C; executemany bound and sent each row in
+    Python), an executemany elsewhere. Written out rather than bulk_create, which prepares every value of
+    every row through its model field and cost more CPU than the SCIM request a row describes.
     """
     columns = ProvisioningEvent.RECORDED
     table = f'"{ProvisioningEvent._meta.db_table}" ({", ".join(columns)})'

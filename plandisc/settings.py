@@ -99,7 +99,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters bound by the server, and statements a connection has run 5 times prepared (psycopg's
     # threshold; Django turns preparing off unless asked): the SCIM hot paths are parsed and planned once per
     # connection instead of at every request. Their plans stay right when PostgreSQL keeps a generic one
-    # (tests/directory/test_plans.py). Behind a transaction-pooling PgBouncer, turn both off.
+    # (tests/directory/test_plans.py); SCIM list pages, whose plans depend on the enterprise, turn preparing
+    # off (scim.views._unprepared). Behind a transaction-pooling PgBouncer, turn both off.
     server_side_binding = envbool("DATABASE_SERVER_SIDE_BINDING", "True")
     DATABASES["default"]["OPTIONS"] = {
         "server_side_binding": server_side_binding,

@@ -149,7 +149,8 @@ class MemberAdapter(ResourceAdapter):
         self.document = documents.normalize(_roles_as_objects(_manager_as_object(d)), USER_SCHEMA)
 
     def handle_operations(self, operations: list[documents.Operation]) -> None:
-        patched = orjson.loads(orjson.dumps(self.obj.profile))  # a deep copy of JSON, ten times faster
+        # A deep copy of the profile (JSON data), cheaper through orjson than copy.deepcopy.
+        patched = orjson.loads(orjson.dumps(self.obj.profile))
         if self.obj.manager_id:
             patched.setdefault(ENTERPRISE_USER, {})["manager"] = {"value": str(self.obj.manager.scim_id)}
         for operation in operations:

@@ -45,8 +45,8 @@ class ProvisionedResourceManager(models.Manager):
     plans a statement it repeats once for any values (psycopg prepares it); on a table not analysed yet (a
     new database, an enterprise's first cycle filling it faster than autovacuum looks) that generic plan
     costs every index that starts with enterprise_id alike and could pick one that reads the whole
-    enterprise: 1.2 ms a lookup at 2,000 members instead of 0.02 (bench/RESULTS.md, "Plans that do not
-    wait for statistics").
+    enterprise: 1.2 ms a lookup at 2,000 members instead of 0.02 (README, "Plans that do not wait for
+    statistics").
     """
 
     def by_scim_id(self, enterprise: "Enterprise", scim_id: uuid.UUID, *, for_update: bool = False):
